@@ -1,0 +1,59 @@
+"""Default configuration of wastesort.
+
+Layered: this file, then the Python file named by ``WASTESORT_CONFIG`` (if any), then
+environment variables ``WASTESORT_<KEY>`` (values parsed as JSON when they parse, e.g.
+``WASTESORT_COLLECTION_MAX_WEIGHT_KG=80000``). See README.md for every key.
+"""
+
+# Database. None means the embedded SQLite file ``<instance>/wastesort.sqlite3``
+# (foreign keys on, WAL). Production: "postgresql+psycopg://user@host/dbname".
+SQLALCHEMY_DATABASE_URI = None
+
+# Session signing key. Must be set in production (WASTESORT_SECRET_KEY); the default
+# is generated per instance folder on first start, see wastesort.config.
+SECRET_KEY = None
+
+# The city's time zone: every "day" in the product is a calendar day here.
+TIMEZONE = "Asia/Shanghai"
+
+# Collections.
+COLLECTION_MAX_WEIGHT_KG = 50_000  # one record
+COLLECTION_BACKDATE_DAYS = 7  # how old a posting may be (admins may post older)
+COLLECTION_BATCH_MAX = 1_000
+
+# Figures (docs/metrics.md).
+CAPACITY_WARNING_PERCENT = 85  # utilisation at or above this is a warning
+COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covered
+
+# API.
+API_PAGE_SIZE_DEFAULT = 50
+API_PAGE_SIZE_MAX = 500
+MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # bytes; uploads and batches above this get 413
+
+# Languages.
+BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+LANGUAGES = ["zh_Hans_CN", "en"]
+
+# Reports and their schedule (cron in TIMEZONE).
+REPORT_SCHEDULE = {
+    "capacity:day": "0 7 * * *",
+    "coverage:week": "0 8 * * mon",
+    "capacity:month": "0 7 1 * *",
+    "coverage:month": "0 8 1 * *",
+}
+REPORT_CATCHUP_DAYS = 14  # how far back a restarted scheduler makes missed reports
+DELIVERY_MAX_ATTEMPTS = 5
+DELIVERY_RETRY_BASE_SECONDS = 60  # back-off: base * 2**(attempt-1)
+
+# E-mail. With MAIL_SERVER empty, messages go to <instance>/outbox/*.eml.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_SECURITY = "none"  # none | starttls | tls
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = "wastesort@localhost"
+MAIL_TIMEOUT_SECONDS = 30
+
+# Session cookie.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,65 @@
+"""wastesort: a waste-sorting community management service."""
+
+import os
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. Reads like a table of contents; nothing runs at import time."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("WASTESORT_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path or None)
+
+    from .config import load_config
+
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import (
+        database,  # noqa: F401  (installs the SQLite pragmas)
+        models,  # noqa: F401  (complete metadata for migrations)
+    )
+    from .accounts.auth import init_login
+    from .extensions import csrf, db, migrate
+    from .i18n import init_babel
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    init_login(app)
+    init_babel(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .health import bp as health_bp
+    from .home.views import bp as home_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .accounts.commands import create_user_command
+    from .demo.commands import demo_logins_command, seed_demo_command
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(demo_logins_command)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,72 @@
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..areas.models import Township
+from ..enums import enum_column_type
+from ..extensions import db
+from ..points.models import RecyclingPoint
+from ..timeutil import utcnow
+from ..types import UtcDateTime
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"  # everything
+    MANAGER = "manager"  # reads everything, receives reports
+    STREET_ADMIN = "street_admin"  # keeps the registry of one township
+    POINT_STAFF = "point_staff"  # posts the collections of one recycling point
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role != 'street_admin' OR township_id IS NOT NULL",
+                        name="street_admin_has_township"),
+        CheckConstraint("role != 'point_staff' OR recycling_point_id IS NOT NULL",
+                        name="point_staff_has_point"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "user_role"))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    recycling_point_id: Mapped[int | None] = mapped_column(ForeignKey("recycling_points.id"))
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str | None] = mapped_column(String(16))  # chosen language, else the browser's
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    township: Mapped[Township | None] = relationship()
+    recycling_point: Mapped[RecyclingPoint | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in lists to tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+    user: Mapped[User] = relationship()

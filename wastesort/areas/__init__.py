@@ -1,0 +1,1 @@
+"""Districts, towns and streets (the township level), communities."""

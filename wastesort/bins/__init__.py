@@ -1,0 +1,1 @@
+"""Sorting bins in the four national categories."""

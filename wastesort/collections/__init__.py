@@ -1,0 +1,1 @@
+"""Daily collection tonnage posted by recycling-point staff and kiosks."""

@@ -1,0 +1,84 @@
+"""Configuration in layers, validated once at start-up.
+
+Order: ``config/default.py`` → the file named by ``WASTESORT_CONFIG`` → ``WASTESORT_*``
+environment variables → the mapping passed to ``create_app`` (tests). A bad setting raises
+:class:`ConfigError` with one line naming it; the CLI and ``wsgi.py`` print that line and exit
+instead of showing a traceback.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.py"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names it and says why."""
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    app.config.from_pyfile(str(DEFAULTS_FILE))
+    extra = os.environ.get("WASTESORT_CONFIG")
+    if extra:
+        try:
+            app.config.from_pyfile(extra)
+        except OSError as exc:
+            raise ConfigError(f"WASTESORT_CONFIG: cannot read {extra!r} ({exc.strerror})") from None
+        except Exception as exc:  # a syntax or runtime error inside the file
+            raise ConfigError(f"WASTESORT_CONFIG: {extra!r} is not valid Python ({exc})") from None
+    app.config.from_prefixed_env("WASTESORT")
+    if overrides:
+        app.config.update(overrides)
+    _complete_and_check(app)
+
+
+def _complete_and_check(app: Flask) -> None:
+    cfg = app.config
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    try:
+        cfg["TZ"] = ZoneInfo(str(cfg["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE: unknown time zone {cfg['TIMEZONE']!r}") from None
+
+    uri = cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = f"sqlite:///{Path(app.instance_path) / 'wastesort.sqlite3'}"
+        cfg["SQLALCHEMY_DATABASE_URI"] = uri
+    try:
+        url = make_url(uri)
+        url.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"SQLALCHEMY_DATABASE_URI: not a usable database URL ({exc})") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("SQLALCHEMY_DATABASE_URI: only sqlite and postgresql are supported")
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    for key in ("COLLECTION_MAX_WEIGHT_KG", "COLLECTION_BACKDATE_DAYS", "COLLECTION_BATCH_MAX",
+                "API_PAGE_SIZE_MAX", "DELIVERY_MAX_ATTEMPTS"):
+        if not isinstance(cfg.get(key), int) or cfg[key] < 1:
+            raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
+    for key in ("CAPACITY_WARNING_PERCENT", "COVERAGE_FULL_PERCENT"):
+        if not isinstance(cfg.get(key), int | float) or not 0 < cfg[key] <= 100:
+            raise ConfigError(f"{key}: must be a number in (0, 100], got {cfg.get(key)!r}")
+    if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
+        raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive restarts
+    without anyone having to invent a key for a demo."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

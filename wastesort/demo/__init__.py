@@ -1,0 +1,1 @@
+"""Deterministic demo data faithful to the seed article's figures."""

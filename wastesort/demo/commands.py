@@ -1,0 +1,70 @@
+"""``wastesort seed-demo`` and ``wastesort demo-logins``."""
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..accounts.models import Role, User
+from ..areas.models import Township
+from ..extensions import db
+from ..points.models import RecyclingPoint
+from .seed import SCALES, DatabaseNotEmpty, seed_demo
+
+
+@click.command("seed-demo")
+@click.option("--scale", type=click.Choice(list(SCALES)), default="sample", show_default=True,
+              help="city: 3,754,000 households; sample: 1% of them.")
+@click.option("--days", type=click.IntRange(0, 3660), default=30, show_default=True,
+              help="Days of collections, ending today (city time).")
+@click.option("--reset", is_flag=True, help="Delete all existing data first.")
+@with_appcontext
+def seed_demo_command(scale, days, reset):
+    """Fill the database with the deterministic demo city."""
+    started = time.perf_counter()
+    try:
+        summary = seed_demo(scale=scale, days=days, reset=reset)
+    except DatabaseNotEmpty as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Seeded the {scale} demo in {seconds:.1f} s: {summary.districts} districts, "
+        f"{summary.townships} towns and streets, {summary.communities:,} communities, "
+        f"{summary.households:,} households, {summary.bins:,} bins, "
+        f"{summary.recycling_points:,} recycling points, {summary.facilities} facilities, "
+        f"{summary.collections:,} collections."
+    )
+
+
+DEMO_LOGINS = (
+    ("admin", Role.ADMIN),
+    ("manager", Role.MANAGER),
+    ("street", Role.STREET_ADMIN),
+    ("staff", Role.POINT_STAFF),
+)
+
+
+@click.command("demo-logins")
+@click.option("--password", default="wastesort-demo", show_default=True)
+@with_appcontext
+def demo_logins_command(password):
+    """Create (or reset the password of) one demo login per role, and print them."""
+    township = db.session.scalar(select(Township).order_by(Township.id))
+    point = db.session.scalar(select(RecyclingPoint).where(RecyclingPoint.township_id
+                                                           == getattr(township, "id", None))
+                              .order_by(RecyclingPoint.id))
+    if township is None or point is None:
+        raise click.ClickException("no towns or recycling points yet: run seed-demo first")
+    for username, role in DEMO_LOGINS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, role=role, email=f"{username}@example.org")
+            db.session.add(user)
+        user.township_id = township.id if role is Role.STREET_ADMIN else None
+        user.recycling_point_id = point.id if role is Role.POINT_STAFF else None
+        user.set_password(password)
+    db.session.commit()
+    click.echo(f"Demo logins (password {password!r}): admin, manager, "
+               f"street (admin of {township.name}), staff (at {point.name}).")

@@ -1,0 +1,1 @@
+"""Treatment facilities: their active daily capacity is the city's disposal capacity."""

@@ -1,0 +1,1 @@
+"""The home page: the city at a glance."""

@@ -1,0 +1,1 @@
+"""Households under (or not yet under) garbage classification."""

@@ -1,0 +1,31 @@
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..areas.models import Community
+from ..extensions import db
+
+
+class Household(db.Model):
+    """A household, by address only: the product keeps no names or phone numbers.
+
+    ``sorting_since`` is the local date it joined garbage sorting; None while not yet covered.
+    """
+
+    __tablename__ = "households"
+    __table_args__ = (
+        CheckConstraint("members > 0", name="members_positive"),
+        Index("ix_households_community_sorting", "community_id", "sorting_since"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    building: Mapped[str] = mapped_column(String(20), default="")
+    unit: Mapped[str] = mapped_column(String(10), default="")
+    room: Mapped[str] = mapped_column(String(10), default="")
+    members: Mapped[int] = mapped_column(SmallInteger, default=1)
+    sorting_since: Mapped[dt.date | None] = mapped_column(Date)
+
+    community: Mapped[Community] = relationship()

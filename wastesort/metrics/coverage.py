@@ -1,0 +1,145 @@
+"""Household coverage of garbage sorting, with bins and recycling points, at any level.
+
+Counts are made in SQL per township (or per community); the city and district levels add up
+the 114 township rows, so a town's "covered" flag and the district totals always agree.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from ..areas.models import Community, District, Township
+from ..bins.models import BinStatus, SortingBin
+from ..enums import WasteCategory
+from ..extensions import db
+from ..households.models import Household
+from ..points.models import RecyclingPoint
+from .formulas import coverage_percent, per_thousand
+
+LEVELS = ("city", "district", "township", "community")
+
+
+def _household_counts(unit_col, as_of: dt.date, where):
+    covered = func.sum(case((Household.sorting_since <= as_of, 1), else_=0))
+    stmt = (select(unit_col, func.count(Household.id), covered)
+            .join(Community, Household.community_id == Community.id)
+            .join(Township, Community.township_id == Township.id)
+            .where(*where).group_by(unit_col))
+    return {unit: (int(n), int(c or 0)) for unit, n, c in db.session.execute(stmt)}
+
+
+def _bin_counts(unit_col, where):
+    stmt = (select(unit_col, SortingBin.category, func.count(SortingBin.id))
+            .join(Community, SortingBin.community_id == Community.id)
+            .join(Township, Community.township_id == Township.id)
+            .where(SortingBin.status == BinStatus.IN_SERVICE, *where)
+            .group_by(unit_col, SortingBin.category))
+    counts: dict = defaultdict(dict)
+    for unit, category, n in db.session.execute(stmt):
+        counts[unit][WasteCategory(category).value] = int(n)
+    return counts
+
+
+def _point_counts(unit_col, where):
+    """Active points per township, or per community (a point's community is optional)."""
+    unit = RecyclingPoint.community_id if unit_col is Community.id else RecyclingPoint.township_id
+    stmt = (select(unit, func.count(RecyclingPoint.id))
+            .join(Township, RecyclingPoint.township_id == Township.id)
+            .where(RecyclingPoint.active, *where).group_by(unit))
+    return {u: int(n) for u, n in db.session.execute(stmt)}
+
+
+def _figures(households: int, covered: int, bins: dict, points: int) -> dict:
+    return {
+        "households": households,
+        "households_covered": covered,
+        "coverage_percent": coverage_percent(households, covered),
+        "bins": {c.value: bins.get(c.value, 0) for c in WasteCategory},
+        "bins_per_1000_households": {c.value: per_thousand(bins.get(c.value, 0), households)
+                                     for c in WasteCategory},
+        "recycling_points": points,
+    }
+
+
+def _scope_filter(district_id: int | None, township_id: int | None) -> list:
+    where = []
+    if district_id is not None:
+        where.append(Township.district_id == district_id)
+    if township_id is not None:
+        where.append(Township.id == township_id)
+    return where
+
+
+def township_coverage(as_of: dt.date, *, district_id: int | None = None,
+                      township_id: int | None = None) -> list[dict]:
+    """One row per town or street, ordered by district and name."""
+    where = _scope_filter(district_id, township_id)
+    full = current_app.config["COVERAGE_FULL_PERCENT"]
+    households = _household_counts(Township.id, as_of, where)
+    bins = _bin_counts(Township.id, where)
+    points = _point_counts(Township.id, where)
+    townships = db.session.execute(
+        select(Township.id, Township.name, Township.kind, Township.district_id, District.name)
+        .join(District).where(*where).order_by(District.code, Township.name)
+    )
+    rows = []
+    for tid, name, kind, did, district_name in townships:
+        n, c = households.get(tid, (0, 0))
+        row = {"id": tid, "name": name, "kind": kind.value, "district_id": did,
+               "district_name": district_name, **_figures(n, c, bins.get(tid, {}),
+                                                          points.get(tid, 0))}
+        row["covered"] = row["coverage_percent"] is not None and row["coverage_percent"] >= full
+        rows.append(row)
+    return rows
+
+
+def _roll_up(rows: list[dict]) -> dict:
+    households = sum(r["households"] for r in rows)
+    covered = sum(r["households_covered"] for r in rows)
+    bins = {c.value: sum(r["bins"][c.value] for r in rows) for c in WasteCategory}
+    figures = _figures(households, covered, bins, sum(r["recycling_points"] for r in rows))
+    figures["townships"] = len(rows)
+    figures["townships_covered"] = sum(1 for r in rows if r["covered"])
+    return figures
+
+
+def coverage(level: str, as_of: dt.date, *, district_id: int | None = None,
+             township_id: int | None = None) -> list[dict]:
+    """Coverage rows at ``level`` ("city", "district", "township" or "community"),
+    optionally limited to one district or one township (a caller's scope)."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    if level == "community":
+        return community_coverage(as_of, district_id=district_id, township_id=township_id)
+    rows = township_coverage(as_of, district_id=district_id, township_id=township_id)
+    if level == "township":
+        return rows
+    if level == "city":
+        return [{"id": None, "name": "city", **_roll_up(rows)}]
+    by_district: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_district[row["district_id"]].append(row)
+    districts = db.session.execute(select(District.id, District.name, District.name_en)
+                                   .where(District.id.in_(by_district)).order_by(District.code))
+    return [{"id": did, "name": name, "name_en": name_en, **_roll_up(by_district[did])}
+            for did, name, name_en in districts]
+
+
+def community_coverage(as_of: dt.date, *, district_id: int | None = None,
+                       township_id: int | None = None) -> list[dict]:
+    where = _scope_filter(district_id, township_id)
+    households = _household_counts(Community.id, as_of, where)
+    bins = _bin_counts(Community.id, where)
+    points = _point_counts(Community.id, where)
+    communities = db.session.execute(
+        select(Community.id, Community.name, Community.township_id)
+        .join(Township).where(*where).order_by(Community.township_id, Community.name)
+    )
+    rows = []
+    for cid, name, tid in communities:
+        n, c = households.get(cid, (0, 0))
+        rows.append({"id": cid, "name": name, "township_id": tid,
+                     **_figures(n, c, bins.get(cid, {}), points.get(cid, 0))})
+    return rows

@@ -1,0 +1,1 @@
+"""Recycling points: staffed stations and intelligent kiosks where collections are weighed."""
