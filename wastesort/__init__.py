@@ -37,11 +37,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import init_api
     from .health import bp as health_bp
     from .home.views import bp as home_bp
+    from .pages import register_pages
+    from .reports import init_reports
 
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    register_pages(app)
+    init_api(app)
+    init_reports(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,15 +1,21 @@
-"""The one exception the service layer raises for bad input: messages by field.
-
-The API answers it with 422 and the messages; a page re-renders the form with each message
-beside its field; a command prints one line.
+"""Exceptions the service layer raises. They are HTTP exceptions, so the one error handler
+answers them as JSON (API) or an HTML page (browser); forms catch :class:`RuleViolation` to
+show each message beside its field, and commands print it as one line.
 """
 
+from werkzeug.exceptions import Conflict, Forbidden, NotFound, UnprocessableEntity
 
-class RuleViolation(Exception):
-    def __init__(self, errors: dict[str, list[str]], status: int = 422):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+__all__ = ["Conflict", "Forbidden", "NotFound", "RuleViolation"]
+
+
+class RuleViolation(UnprocessableEntity):
+    """Bad input, with messages by field (for a batch, by record index then field)."""
+
+    def __init__(self, errors: dict):
+        super().__init__(description="The input is not valid; see the messages by field.")
         self.errors = errors
-        self.status = status
+        self.data = {"messages": errors}
 
     def one_line(self) -> str:
-        return str(self)
+        return "; ".join(f"{field}: {' '.join(map(str, messages))}"
+                         for field, messages in self.errors.items())

@@ -1,0 +1,46 @@
+"""Who may see and change what: the one place the role × scope rules live.
+
+``admin`` does everything; ``manager`` reads everything; ``street_admin`` reads and writes the
+registry of one township; ``point_staff`` posts and reads the collections of one point.
+Reading outside one's scope is "not found" (404, existence does not leak); writing outside it
+is "forbidden" (403).
+"""
+
+from ..errors_domain import Forbidden, NotFound
+from .models import Role, User
+
+READ_ALL = (Role.ADMIN, Role.MANAGER)
+
+
+def reads_everything(user: User) -> bool:
+    return user.role in READ_ALL
+
+
+def township_scope(user: User) -> int | None:
+    """The township a street administrator is limited to; None means "all townships"."""
+    if reads_everything(user):
+        return None
+    if user.role is Role.STREET_ADMIN:
+        return user.township_id
+    raise Forbidden("Your role cannot see the registry of towns and streets.")
+
+
+def require_roles(user: User, *roles: Role) -> None:
+    if user.role not in roles:
+        raise Forbidden("Your role may not do this.")
+
+
+def require_registry_write(user: User, township_id: int) -> None:
+    """Admins write everywhere, street administrators only in their own township."""
+    if user.role is Role.ADMIN:
+        return
+    if user.role is Role.STREET_ADMIN and user.township_id == township_id:
+        return
+    raise Forbidden("You may change the registry of your own town or street only.")
+
+
+def require_visible(user: User, township_id: int | None) -> None:
+    """404 unless the user may read things of ``township_id``."""
+    scope = township_scope(user) if user.role is not Role.POINT_STAFF else -1
+    if scope is not None and scope != township_id:
+        raise NotFound()
