@@ -54,6 +54,9 @@ MAIL_PASSWORD = ""
 MAIL_SENDER = "wastesort@localhost"
 MAIL_TIMEOUT_SECONDS = 30
 
+# Password hashing (werkzeug method string); tests use a cheaper one.
+PASSWORD_HASH_METHOD = "scrypt"
+
 # Session cookie.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

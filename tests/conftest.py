@@ -48,6 +48,7 @@ def app_config(database_url, instance_path, **extra):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **extra,
     }
 

@@ -1,7 +1,5 @@
 """``wastesort seed-demo`` and ``wastesort demo-logins``."""
 
-import time
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -10,7 +8,7 @@ from ..accounts.models import Role, User
 from ..areas.models import Township
 from ..extensions import db
 from ..points.models import RecyclingPoint
-from .seed import SCALES, DatabaseNotEmpty, seed_demo
+from .seed import SCALES, DatabaseNotEmpty, database_has_data, seed_demo
 
 
 @click.command("seed-demo")
@@ -19,18 +17,22 @@ from .seed import SCALES, DatabaseNotEmpty, seed_demo
 @click.option("--days", type=click.IntRange(0, 3660), default=30, show_default=True,
               help="Days of collections, ending today (city time).")
 @click.option("--reset", is_flag=True, help="Delete all existing data first.")
+@click.option("--if-empty", is_flag=True,
+              help="Seed only an empty database; otherwise leave it as it is (make run).")
 @with_appcontext
-def seed_demo_command(scale, days, reset):
+def seed_demo_command(scale, days, reset, if_empty):
     """Fill the database with the deterministic demo city."""
-    started = time.perf_counter()
+    if if_empty and not reset and database_has_data():
+        click.echo("The database already holds data: leaving it as it is.")
+        return
     try:
         summary = seed_demo(scale=scale, days=days, reset=reset)
     except DatabaseNotEmpty as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    seconds = time.perf_counter() - started
     click.echo(
-        f"Seeded the {scale} demo in {seconds:.1f} s: {summary.districts} districts, "
+        f"Seeded the {scale} demo in {summary.seconds['total']:.1f} s: "
+        f"{summary.districts} districts, "
         f"{summary.townships} towns and streets, {summary.communities:,} communities, "
         f"{summary.households:,} households, {summary.bins:,} bins, "
         f"{summary.recycling_points:,} recycling points, {summary.facilities} facilities, "

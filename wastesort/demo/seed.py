@@ -12,6 +12,7 @@ object per row.
 import datetime as dt
 import math
 import random
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -44,6 +45,8 @@ CATEGORY_SHARE = {
     WasteCategory.RECYCLABLE: 3600 / 28400,
     WasteCategory.HAZARDOUS: 300 / 28400,
 }
+HOUSEHOLD_COLUMNS = ("community_id", "code", "building", "unit", "room", "members",
+                     "sorting_since")
 SORTING_START = dt.date(2019, 6, 1)  # Chongqing's sorting programme: first households
 SORTING_SPREAD_DAYS = 860  # most households joined by autumn 2021
 
@@ -58,6 +61,7 @@ class SeedSummary:
     recycling_points: int
     facilities: int
     collections: int
+    seconds: dict[str, float]  # by phase: what the benchmark reports
 
 
 class DatabaseNotEmpty(Exception):
@@ -94,6 +98,7 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
             raise DatabaseNotEmpty("the database already holds data; "
                                    "run with --reset to delete it and seed the demo")
         reset_database()
+    started = time.perf_counter()
     today = today or local_today()
     rng = random.Random(RANDOM_SEED)
     districts = _districts()
@@ -102,14 +107,19 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     communities = _communities(rng, townships)
     points = _points(rng, townships, communities)
     db.session.flush()
+    seconds = {"registry": time.perf_counter() - started}
     households_per_township = _household_targets(rng, townships, SCALES[scale])
-    households, coverage_by_community = _households(rng, townships, communities,
-                                                    households_per_township, today)
-    bins = _bins(rng, communities, coverage_by_community)
+    mark = time.perf_counter()
+    households = _households(rng, townships, communities, households_per_township, today)
+    seconds["households"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    bins = _bins(rng, communities)
     collections = _collections(rng, points, days, today)
     db.session.commit()
+    seconds["bins_and_collections"] = time.perf_counter() - mark
+    seconds["total"] = time.perf_counter() - started
     return SeedSummary(len(districts), len(townships), sum(map(len, communities.values())),
-                       households, bins, len(points), facilities, collections)
+                       households, bins, len(points), facilities, collections, seconds)
 
 
 def _districts() -> list[District]:
@@ -187,7 +197,7 @@ def _household_targets(rng, townships, scale: float) -> dict[int, int]:
     return {t.id: n for t, n in zip(townships, counts, strict=True)}
 
 
-def _households(rng, townships, communities, targets, today) -> tuple[int, dict[int, float]]:
+def _households(rng, townships, communities, targets, today) -> int:
     """Bulk-load households. Most towns and streets are ~99% covered; one in twelve lags
     (80-94%), so the city is "basically" (not trivially) fully covered."""
     recent_start = today - dt.timedelta(days=120)
@@ -195,7 +205,6 @@ def _households(rng, townships, communities, targets, today) -> tuple[int, dict[
              for d in range(SORTING_SPREAD_DAYS)]
     recent = [(recent_start + dt.timedelta(days=d)).isoformat() for d in range(120)]
     district_code = {d.id: d.code for d in db.session.scalars(select(District))}
-    coverage_by_community: dict[int, float] = {}
 
     def rows():
         for t_index, township in enumerate(townships):
@@ -206,7 +215,6 @@ def _households(rng, townships, communities, targets, today) -> tuple[int, dict[
                    for i in range(len(comms))]
             for c_index, (community, n) in enumerate(zip(comms, per, strict=True)):
                 cover = rng.uniform(0.80, 0.94) if lagging else rng.uniform(0.985, 0.999)
-                coverage_by_community[community.id] = cover
                 prefix = f"{district_code[township.district_id]}{t_index:03d}{c_index:02d}"
                 random_ = rng.random
                 for k in range(n):
@@ -220,12 +228,10 @@ def _households(rng, townships, communities, targets, today) -> tuple[int, dict[
                     yield (community.id, f"{prefix}{k:06d}", str(1 + k // 96), str(1 + k // 24 % 4),
                            f"{1 + k // 4 % 6:02d}{1 + k % 4:02d}", 1 + int(random_() * 5), since)
 
-    count = bulk_insert("households", ("community_id", "code", "building", "unit", "room",
-                                       "members", "sorting_since"), rows())
-    return count, coverage_by_community
+    return bulk_insert("households", HOUSEHOLD_COLUMNS, rows())
 
 
-def _bins(rng, communities, coverage_by_community) -> int:
+def _bins(rng, communities) -> int:
     """Bins per community: one recyclable, kitchen and residual bin per ~150 households
     (counted from the households just loaded) and a hazardous bin per ~600."""
     counts = dict(db.session.execute(

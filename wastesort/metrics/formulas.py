@@ -32,12 +32,10 @@ def headroom_t(collected_t: float, capacity_t: float) -> float:
 
 def capacity_status(collected_t: float, capacity_t: float,
                     warning_percent: float) -> CapacityStatus:
-    utilisation = utilisation_percent(collected_t, capacity_t)
-    if utilisation is None:  # no capacity at all: anything collected is over
-        return CapacityStatus.OVER if collected_t > 0 else CapacityStatus.OK
-    if utilisation > 100:
+    """Judged on exact values, not on the rounded percentage shown."""
+    if collected_t > capacity_t:  # with no capacity at all, anything collected is over
         return CapacityStatus.OVER
-    if utilisation >= warning_percent:
+    if capacity_t and 100 * collected_t >= warning_percent * capacity_t:
         return CapacityStatus.WARNING
     return CapacityStatus.OK
 

@@ -1,0 +1,5 @@
+"""``python -m wastesort`` is the ``wastesort`` command."""
+
+from .cli import main
+
+main()
