@@ -9,4 +9,4 @@ try:
     app = create_app()
 except ConfigError as exc:
     print(f"wastesort: configuration error: {exc}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(4)  # gunicorn: "app failed to load" stops the arbiter instead of respawning

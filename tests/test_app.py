@@ -63,3 +63,15 @@ def test_405_keeps_allow_header(client):
     response = client.post("/healthz")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_home_page_shows_the_city_at_a_glance(client, city):
+    from .factories import add_households
+
+    add_households(city.communities["a1c1"], 10, covered=9)
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "渝中区" in text and "Yuzhong" in text
+    assert "90.0" in text  # coverage in per cent
+    assert "500 t/" in text  # capacity of the small city's facilities
