@@ -40,7 +40,7 @@ run: venv
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops the web server and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/wastesort scheduler & \
-	  $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket \
+	  $(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket \
 	    --access-logfile - wsgi:app
 
 test: test-env
