@@ -20,8 +20,8 @@ def free_port() -> int:
 
 def gunicorn(port: int, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--preload", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--no-control-socket", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--preload", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
 
