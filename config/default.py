@@ -44,6 +44,9 @@ REPORT_SCHEDULE = {
 REPORT_CATCHUP_DAYS = 14  # how far back a restarted scheduler makes missed reports
 DELIVERY_MAX_ATTEMPTS = 5
 DELIVERY_RETRY_BASE_SECONDS = 60  # back-off: base * 2**(attempt-1)
+DELIVERY_POLL_SECONDS = 60  # how often the scheduler sends due deliveries (and retries)
+CAPACITY_ALERT_CHECK_MINUTES = 10  # the scheduler also checks today's utilisation this often
+CAPACITY_ALERT_POSTING_INTERVAL_SECONDS = 10  # postings check a day at most this often (0: always)
 
 # E-mail. With MAIL_SERVER empty, messages go to <instance>/outbox/*.eml.
 MAIL_SERVER = ""
@@ -53,6 +56,7 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "wastesort@localhost"
 MAIL_TIMEOUT_SECONDS = 30
+MAIL_LOCALE = None  # language of report and alert e-mails; None: BABEL_DEFAULT_LOCALE
 
 # Password hashing (werkzeug method string); tests use a cheaper one.
 PASSWORD_HASH_METHOD = "scrypt"

@@ -4,11 +4,15 @@ from .accounts.models import ApiToken, Role, User
 from .areas.models import Community, District, Township, TownshipKind
 from .bins.models import BinStatus, SortingBin
 from .collections.models import Collection
+from .collections.tonnage import DailyTonnage
 from .facilities.models import TreatmentFacility
 from .households.models import Household
+from .households.tally import HouseholdTally
 from .points.models import PointKind, RecyclingPoint
+from .reports.models import CapacityAlert, Delivery, Report, Subscription  # noqa: F401
 
 __all__ = [
-    "ApiToken", "BinStatus", "Collection", "Community", "District", "Household", "PointKind",
+    "ApiToken", "BinStatus", "Collection", "Community", "DailyTonnage", "District", "Household",
+    "HouseholdTally", "PointKind",
     "RecyclingPoint", "Role", "SortingBin", "Township", "TownshipKind", "TreatmentFacility", "User",
 ]

@@ -1,5 +1,212 @@
-"""The web pages' blueprints, registered explicitly."""
+"""The web pages: their blueprints (registered explicitly), the navigation each role sees,
+the number and date filters of the templates, and the small helpers the page views share.
+
+Views stay thin: they parse a form, call the feature's service (where the rules live), and
+show a :class:`~wastesort.errors_domain.RuleViolation`'s messages beside the fields.
+"""
+
+from flask import Blueprint, Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, lazy_gettext
+from flask_login import current_user
+from markupsafe import Markup
+
+from .accounts.models import Role
+from .extensions import db, login_manager
+from .i18n import translate_message
+
+MAX_PAGE = 10_000  # a bounded page number: an offset past this is never useful
+PER_PAGE = 50
 
 
-def register_pages(app):
-    """Register the page blueprints of every feature."""
+def register_pages(app: Flask) -> None:
+    """Register the page blueprints of every feature, the navigation and the filters."""
+    from .accounts.views import auth_bp, users_bp
+    from .areas.views import bp as communities_bp
+    from .bins.views import bp as bins_bp
+    from .collections.views import bp as collections_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .facilities.views import bp as facilities_bp
+    from .households.views import bp as households_bp
+    from .points.views import bp as points_bp
+
+    for blueprint in (auth_bp, users_bp, dashboard_bp, communities_bp, households_bp, bins_bp,
+                      points_bp, facilities_bp, collections_bp):
+        app.register_blueprint(blueprint)
+    app.context_processor(_navigation)
+    app.jinja_env.filters.update(tonnes=tonnes, kg=kg, pct=pct, number=number,
+                                 day=day, moment=moment)
+    app.jinja_env.globals.update(role_label=role_label, sort_link=sort_link,
+                                 can_write_registry=can_write_registry)
+
+
+def login_required_for(bp: Blueprint) -> None:
+    """Every page of ``bp`` needs a logged-in user (else: to the login page)."""
+
+    @bp.before_request
+    def _require_login():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+# --- navigation --------------------------------------------------------------------------
+
+NAV = (
+    # endpoint, label, roles that see it
+    ("dashboard.index", lazy_gettext("Dashboard"), tuple(Role)),
+    ("collection_pages.index", lazy_gettext("Collections"), tuple(Role)),
+    ("community_pages.index", lazy_gettext("Communities"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("household_pages.index", lazy_gettext("Households"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("bin_pages.index", lazy_gettext("Bins"), (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("point_pages.index", lazy_gettext("Recycling points"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("facility_pages.index", lazy_gettext("Facilities"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("reports.index", lazy_gettext("Reports"), (Role.ADMIN, Role.MANAGER)),
+    ("users.index", lazy_gettext("Users"), (Role.ADMIN,)),
+)
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    """(url, label) of the pages ``user`` may open; the reports link only once the reports
+    pages exist."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for endpoint, label, roles in NAV:
+        if user.role in roles and endpoint in current_app.view_functions:
+            items.append((endpoint, url_for(endpoint), label))
+    return items
+
+
+def _navigation() -> dict:
+    return {"nav_items": nav_items(current_user), "languages": language_choices()}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # Each language is named in itself, so anyone can find their own.
+    names = {"zh_Hans_CN": "简体中文", "en": "English"}
+    return [(code, names.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: lazy_gettext("Administrator"),
+    Role.MANAGER: lazy_gettext("Manager"),
+    Role.STREET_ADMIN: lazy_gettext("Street administrator"),
+    Role.POINT_STAFF: lazy_gettext("Recycling-point staff"),
+}
+
+
+def role_label(role) -> str:
+    return str(ROLE_LABELS.get(Role(role), role))
+
+
+# --- figures always with their units, in the user's locale -------------------------------
+
+def number(value, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def tonnes(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{number(value, digits)} t"
+
+
+def kg(value) -> str:
+    return "–" if value is None else f"{number(value)} kg"
+
+
+def pct(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{number(value, digits)} %"
+
+
+def day(value, form: str = "medium") -> str:
+    return "" if value is None else format_date(value, form)
+
+
+def moment(value) -> str:
+    return "" if value is None else format_datetime(value, "short")
+
+
+# --- forms and lists ---------------------------------------------------------------------
+
+def show_rule_errors(form, errors: dict) -> None:
+    """Put a RuleViolation's messages beside the fields they concern; the rest on the form."""
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        texts = [translate_message(m) for m in (messages if isinstance(messages, list)
+                                                else [messages])]
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *texts]
+        else:
+            form.form_errors.extend(texts)
+
+
+def page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
+def paginate(stmt, per_page: int = PER_PAGE):
+    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False,
+                       count=True)
+
+
+def sort_link(column: str, label: str, current: str, direction: str) -> Markup:
+    """A table header link that sorts by ``column`` (again: the other way)."""
+    new_dir = "desc" if current == column and direction == "asc" else "asc"
+    args = {**request.args.to_dict(), "sort": column, "dir": new_dir}
+    arrow = ("▲" if direction == "asc" else "▼") if current == column else ""
+    aria = (' aria-sort="ascending"' if direction == "asc" else ' aria-sort="descending"') \
+        if current == column else ""
+    return Markup('<a href="{}"{}>{} {}</a>').format(
+        url_for(request.endpoint, **(request.view_args or {}), **args), Markup(aria), label,
+        arrow)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target after login: a path on this site only (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def optional_int(value):
+    """A select's value as an id, or None when empty (or not a number at all)."""
+    if value is None or value == "" or value == "None":
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def form_page(form, save, *, template: str, done_url, done_message, **context):
+    """The one flow of every create and edit page: on a valid POST call ``save()`` (the
+    service, which holds the rules); on a RuleViolation show its messages beside the fields
+    and answer 422; on success flash ``done_message(obj)`` and redirect to ``done_url(obj)``."""
+    from flask import flash, redirect, render_template
+
+    from .errors_domain import RuleViolation
+
+    if form.validate_on_submit():
+        try:
+            obj = save()
+        except RuleViolation as exc:
+            db.session.rollback()
+            show_rule_errors(form, exc.errors)
+        else:
+            flash(done_message(obj), "success")
+            return redirect(done_url(obj))
+    return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
+def can_write_registry(user) -> bool:
+    """Whether to offer the create and edit buttons (the service still decides)."""
+    return user.role in (Role.ADMIN, Role.STREET_ADMIN)

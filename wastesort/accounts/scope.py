@@ -44,3 +44,9 @@ def require_visible(user: User, township_id: int | None) -> None:
     scope = township_scope(user) if user.role is not Role.POINT_STAFF else -1
     if scope is not None and scope != township_id:
         raise NotFound()
+
+
+def limit_to_scope(user: User, stmt, township_column):
+    """``stmt`` limited to the townships ``user`` may read (403 for roles that read none)."""
+    scope = township_scope(user)
+    return stmt if scope is None else stmt.where(township_column == scope)

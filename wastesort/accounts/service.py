@@ -3,12 +3,15 @@
 from sqlalchemy import func, select
 
 from ..areas.models import Township
-from ..errors_domain import RuleViolation
+from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..points.models import RecyclingPoint
+from ..rules import check_text, get_by_id, valid_id
 from .models import Role, User
+from .scope import require_roles
 
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 40
 
 
 def create_user(*, username: str, password: str, role: Role | str, email: str | None = None,
@@ -18,6 +21,8 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
     username = (username or "").strip()
     if not username:
         errors["username"] = ["Enter a username."]
+    elif len(username) > MAX_USERNAME_LENGTH:
+        errors["username"] = [f"At most {MAX_USERNAME_LENGTH} characters."]
     elif db.session.scalar(select(func.count()).where(User.username == username)):
         errors["username"] = [f"The username {username!r} is taken."]
     if len(password or "") < MIN_PASSWORD_LENGTH:
@@ -28,19 +33,90 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
         errors["role"] = [f"Choose one of: {', '.join(r.value for r in Role)}."]
         role = None
     if role is Role.STREET_ADMIN:
-        if township_id is None or db.session.get(Township, township_id) is None:
+        if get_by_id(Township, township_id) is None:
             errors["township_id"] = ["A street administrator needs an existing township."]
     elif township_id is not None:
         errors["township_id"] = ["Only a street administrator has a township."]
     if role is Role.POINT_STAFF:
-        if recycling_point_id is None or db.session.get(RecyclingPoint, recycling_point_id) is None:
+        if get_by_id(RecyclingPoint, recycling_point_id) is None:
             errors["recycling_point_id"] = ["Point staff need an existing recycling point."]
     elif recycling_point_id is not None:
         errors["recycling_point_id"] = ["Only point staff have a recycling point."]
+    if email is not None and len(email) > 254:
+        errors["email"] = ["At most 254 characters."]
     if errors:
         raise RuleViolation(errors)
     user = User(username=username, role=role, email=email or None, township_id=township_id,
                 recycling_point_id=recycling_point_id)
     user.set_password(password)
     db.session.add(user)
+    return user
+
+
+def users_query(admin: User, *, role: str | None = None, active: bool | None = None):
+    """A SELECT of every user, by id: administrators only (403 otherwise)."""
+    require_roles(admin, Role.ADMIN)
+    stmt = select(User)
+    if role is not None:
+        stmt = stmt.where(User.role == Role(role))
+    if active is not None:
+        stmt = stmt.where(User.active.is_(active))
+    return stmt.order_by(User.id)
+
+
+def get_user(admin: User, user_id: int) -> User:
+    found = db.session.scalar(users_query(admin).where(User.id == user_id)) \
+        if valid_id(user_id) else None
+    if found is None:
+        raise NotFound("No such user.")
+    return found
+
+
+def add_user(admin: User, data: dict) -> User:
+    """An administrator creates a user (create_user's rules) and commits."""
+    require_roles(admin, Role.ADMIN)
+    fields = ("username", "password", "role", "email", "township_id", "recycling_point_id")
+    user = create_user(**{f: data.get(f) for f in fields})
+    db.session.commit()
+    return user
+
+
+def update_user(admin: User, user_id: int, data: dict) -> User:
+    """Change role and scope, e-mail, active flag or password. An administrator cannot
+    deactivate or demote themself (so the last administrator cannot lock everyone out)."""
+    user = get_user(admin, user_id)
+    errors: dict[str, list[str]] = {}
+    check_text(errors, data := dict(data), "email", 254, required=False)
+    role = data.get("role", user.role)
+    try:
+        role = Role(role)
+    except ValueError:
+        errors["role"] = [f"Choose one of: {', '.join(r.value for r in Role)}."]
+    township_id = data.get("township_id", user.township_id if role is Role.STREET_ADMIN
+                           else None)
+    point_id = data.get("recycling_point_id",
+                        user.recycling_point_id if role is Role.POINT_STAFF else None)
+    if role is Role.STREET_ADMIN and get_by_id(Township, township_id) is None:
+        errors["township_id"] = ["A street administrator needs an existing township."]
+    elif role is not Role.STREET_ADMIN and township_id is not None:
+        errors["township_id"] = ["Only a street administrator has a township."]
+    if role is Role.POINT_STAFF and get_by_id(RecyclingPoint, point_id) is None:
+        errors["recycling_point_id"] = ["Point staff need an existing recycling point."]
+    elif role is not Role.POINT_STAFF and point_id is not None:
+        errors["recycling_point_id"] = ["Only point staff have a recycling point."]
+    if "password" in data and len(data["password"] or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+    if user.id == admin.id and (role is not Role.ADMIN or data.get("active") is False):
+        errors["role" if role is not Role.ADMIN else "active"] = [
+            "You cannot demote or deactivate yourself."]
+    if errors:
+        raise RuleViolation(errors)
+    user.role, user.township_id, user.recycling_point_id = role, township_id, point_id
+    if "email" in data:
+        user.email = data["email"] or None
+    if data.get("active") is not None:
+        user.active = data["active"]
+    if data.get("password"):
+        user.set_password(data["password"])
+    db.session.commit()
     return user

@@ -1,5 +1,47 @@
-"""The JSON API under /api/v1 (flask-smorest, OpenAPI 3)."""
+"""The JSON API under /api/v1 (flask-smorest, OpenAPI 3 at /api/v1/openapi.json, Swagger UI at
+/api/v1/docs with its assets served from the flask-swagger-ui package: no CDN)."""
+
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Blueprint, Flask, send_from_directory
+
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+ASSETS_URL = "/api/v1/docs/assets/"
+
+swagger_assets = Blueprint("swagger_assets", __name__)
 
 
-def init_api(app):
+@swagger_assets.get(ASSETS_URL + "<path:filename>")
+def swagger_asset(filename):
+    """Swagger UI's scripts and styles, bundled by flask-swagger-ui."""
+    return send_from_directory(SWAGGER_UI_DIST, filename, max_age=86400)
+
+
+def init_api(app: Flask) -> None:
     """Bind the API and its blueprints to ``app``."""
+    from ..accounts.api import blp as accounts_blp
+    from ..areas.api import blp as areas_blp
+    from ..bins.api import blp as bins_blp
+    from ..collections.api import blp as collections_blp
+    from ..facilities.api import blp as facilities_blp
+    from ..households.api import blp as households_blp
+    from ..metrics.api import blp as figures_blp
+    from ..points.api import blp as points_blp
+    from .core import api
+
+    for key, value in {
+        "API_TITLE": "wastesort",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": ASSETS_URL,
+    }.items():
+        app.config.setdefault(key, value)
+    api.init_app(app)
+    app.register_blueprint(swagger_assets)
+    for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
+                collections_blp, figures_blp, accounts_blp):
+        api.register_blueprint(blp)

@@ -6,13 +6,15 @@ of which a small share is not yet covered, and N days of collections whose daily
 below, near and on some days above the capacity.
 
 Households and collections go in through :func:`wastesort.bulk.bulk_insert`, not one ORM
-object per row.
+object per row, and their aggregates (household tallies, daily tonnage) are added from the
+same generated rows in the same transaction.
 """
 
 import datetime as dt
 import math
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -20,10 +22,12 @@ from sqlalchemy import func, select
 from ..areas.models import Community, District, Township, TownshipKind
 from ..bins.models import BinStatus
 from ..bulk import bulk_insert, timestamp_text
+from ..collections import tonnage
 from ..collections.models import Collection
 from ..enums import FacilityType, WasteCategory
 from ..extensions import db
 from ..facilities.models import TreatmentFacility
+from ..households import tally
 from ..households.models import Household
 from ..points.models import PointKind, RecyclingPoint
 from ..timeutil import local_today
@@ -205,6 +209,7 @@ def _households(rng, townships, communities, targets, today) -> int:
              for d in range(SORTING_SPREAD_DAYS)]
     recent = [(recent_start + dt.timedelta(days=d)).isoformat() for d in range(120)]
     district_code = {d.id: d.code for d in db.session.scalars(select(District))}
+    tallies: Counter = Counter()
 
     def rows():
         for t_index, township in enumerate(townships):
@@ -225,10 +230,14 @@ def _households(rng, townships, communities, targets, today) -> int:
                         since = recent[int(r * 30000) % 120]
                     else:
                         since = early[int(r * 1e6) % SORTING_SPREAD_DAYS]
+                    tallies[community.id, since] += 1
                     yield (community.id, f"{prefix}{k:06d}", str(1 + k // 96), str(1 + k // 24 % 4),
                            f"{1 + k // 4 % 6:02d}{1 + k % 4:02d}", 1 + int(random_() * 5), since)
 
-    return bulk_insert("households", HOUSEHOLD_COLUMNS, rows())
+    count = bulk_insert("households", HOUSEHOLD_COLUMNS, rows())
+    tally.add_counts(db.session.connection(),
+                     Counter({(c, tally.joined_on(s)): n for (c, s), n in tallies.items()}))
+    return count
 
 
 def _bins(rng, communities) -> int:
@@ -278,6 +287,9 @@ def _collections(rng, points, days: int, today: dt.date) -> int:
     shares = [w / total_weight for w in weights]
     first = today - dt.timedelta(days=days - 1)
     targets = daily_utilisation_targets(rng, days)
+    township_of = {p.id: p.township_id for p in points}
+    sums: Counter = Counter()
+    records: Counter = Counter()
 
     def rows():
         for i in range(days):
@@ -287,9 +299,14 @@ def _collections(rng, points, days: int, today: dt.date) -> int:
             for point_id, share in zip(point_ids, shares, strict=True):
                 for category, cat_share in CATEGORY_SHARE.items():
                     weight = max(1, round(day_kg * cat_share * share * rng.uniform(0.9, 1.1)))
+                    key = (day, township_of[point_id], category.value)
+                    sums[key] += weight
+                    records[key] += 1
                     yield (point_id, day.isoformat(), category.value, weight, stamp,
                            f"demo-{day:%Y%m%d}-{point_id}-{category.value[:3]}", "", False)
 
-    return bulk_insert("collections", ("recycling_point_id", "collected_on", "category",
-                                       "weight_kg", "posted_at", "idempotency_key",
-                                       "payload_hash", "voided"), rows())
+    count = bulk_insert("collections", ("recycling_point_id", "collected_on", "category",
+                                        "weight_kg", "posted_at", "idempotency_key",
+                                        "payload_hash", "voided"), rows())
+    tonnage.add_weights(db.session.connection(), sums, records)
+    return count

@@ -5,7 +5,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..collections.models import Collection
+from ..collections.tonnage import DailyTonnage
 from ..enums import STREAM_FACILITY, FacilityType, WasteCategory
 from ..extensions import db
 from ..facilities.models import TreatmentFacility
@@ -32,11 +32,12 @@ def city_capacity_t_per_day() -> int:
 
 
 def tonnage_by_day_and_category(first: dt.date, last: dt.date) -> dict[dt.date, dict]:
-    """kg collected per local day and category, voided records excluded, summed in SQL."""
+    """kg collected per local day and category, voided records excluded, summed in SQL from
+    the daily tonnage kept beside the collections (wastesort/collections/tonnage.py)."""
     rows = db.session.execute(
-        select(Collection.collected_on, Collection.category, func.sum(Collection.weight_kg))
-        .where(Collection.collected_on.between(first, last), Collection.voided.is_(False))
-        .group_by(Collection.collected_on, Collection.category)
+        select(DailyTonnage.collected_on, DailyTonnage.category, func.sum(DailyTonnage.weight_kg))
+        .where(DailyTonnage.collected_on.between(first, last))
+        .group_by(DailyTonnage.collected_on, DailyTonnage.category)
     )
     by_day: dict[dt.date, dict] = {}
     for day, category, weight_kg in rows:

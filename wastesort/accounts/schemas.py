@@ -1,0 +1,56 @@
+"""API shapes of users and tokens."""
+
+import marshmallow as ma
+
+from ..api.core import PageArgs
+from ..api.fields import Choice, Id, Text
+from .models import Role
+from .service import MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    username = Text(MAX_USERNAME_LENGTH, min_length=1, required=True)
+    password = ma.fields.String(load_only=True, required=True,
+                                validate=ma.validate.Length(MIN_PASSWORD_LENGTH, 200))
+    role = Choice(Role, required=True)
+    township_id = Id(allow_none=True, metadata={"description": "Street administrators only."})
+    recycling_point_id = Id(allow_none=True, metadata={"description": "Point staff only."})
+    email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    locale = ma.fields.String(dump_only=True, allow_none=True)
+    active = ma.fields.Boolean(dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class UserUpdateSchema(ma.Schema):
+    password = ma.fields.String(load_only=True,
+                                validate=ma.validate.Length(MIN_PASSWORD_LENGTH, 200))
+    role = Choice(Role)
+    township_id = Id(allow_none=True)
+    recycling_point_id = Id(allow_none=True)
+    email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    active = ma.fields.Boolean()
+
+
+class UserQuery(PageArgs):
+    role = Choice(Role)
+    active = ma.fields.Boolean()
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    user_id = Id(metadata={"description": "Whose token; default the caller."})
+    name = Text(80, metadata={"description": "A label, e.g. the kiosk it is for."})
+    prefix = ma.fields.String(dump_only=True, metadata={"description": "Tells tokens apart."})
+    created_at = ma.fields.DateTime(dump_only=True)
+    last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    token = ma.fields.String(dump_only=True, metadata={
+        "description": "The bearer token itself; shown only in this answer."})
+
+
+class TokenQuery(PageArgs):
+    user_id = Id(query=True)

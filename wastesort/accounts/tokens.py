@@ -1,0 +1,121 @@
+"""API bearer tokens: issued by ``wastesort create-token`` or by an administrator, stored only
+as a SHA-256 hash (the plain token is shown once), revocable, with a last-used time.
+
+``last_used_at`` is written at most once a minute per token, so a busy kiosk does not turn
+every read into a write.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select, update
+
+from ..errors_domain import Conflict, NotFound, RuleViolation
+from ..extensions import db
+from ..rules import check_text, get_by_id, valid_id
+from ..timeutil import utcnow
+from .models import ApiToken, Role, User
+from .scope import require_roles
+
+TOKEN_PREFIX = "ws_"
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+MAX_TOKEN_LENGTH = 200
+
+
+def hash_token(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def issue_token(owner: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make a token for ``owner``; returns (row, plain token). Commits."""
+    errors: dict = {}
+    data = {"name": name or ""}
+    check_text(errors, data, "name", 80, required=False)
+    if errors:
+        raise RuleViolation(errors)
+    if not owner.active:
+        raise RuleViolation({"user_id": ["This user is inactive."]})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=owner.id, name=data["name"], token_hash=hash_token(plain),
+                     prefix=plain[:11])
+    db.session.add(token)
+    db.session.commit()
+    return token, plain
+
+
+def user_for_token(plain: str | None) -> User | None:
+    """The active user a valid, unrevoked token belongs to, or None; notes the use."""
+    if not plain or len(plain) > MAX_TOKEN_LENGTH:
+        return None
+    row = db.session.execute(  # one query; the token's own columns need no ORM object
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(plain), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row.User.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id)
+                           .values(last_used_at=now))
+        db.session.commit()
+    return row.User
+
+
+def tokens_query(user: User, *, user_id: int | None = None):
+    """A SELECT of tokens: an administrator's choice of anyone's, everyone else their own."""
+    stmt = select(ApiToken)
+    if user.role is not Role.ADMIN:
+        stmt = stmt.where(ApiToken.user_id == user.id)
+    if user_id is not None:
+        stmt = stmt.where(ApiToken.user_id == user_id)
+    return stmt.order_by(ApiToken.id)
+
+
+def get_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.scalar(tokens_query(user).where(ApiToken.id == token_id)) \
+        if valid_id(token_id) else None
+    if token is None:
+        raise NotFound("No such token.")
+    return token
+
+
+def create_token_for(admin: User, user_id: int, name: str = "") -> tuple[ApiToken, str]:
+    """An administrator issues a token for any active user (403 for other roles)."""
+    require_roles(admin, Role.ADMIN)
+    owner = get_by_id(User, user_id)
+    if owner is None:
+        raise RuleViolation({"user_id": ["No such user."]})
+    return issue_token(owner, name)
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke a token (one's own, or any for an administrator); it answers 401 from now on."""
+    token = get_token(user, token_id)
+    if token.revoked_at is not None:
+        raise Conflict("This token is already revoked.")
+    token.revoked_at = utcnow()
+    db.session.commit()
+    return token
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="", help="A label to tell tokens apart, e.g. the kiosk.")
+@with_appcontext
+def create_token_command(username, name):
+    """Issue an API token for USERNAME and print it (only its hash is stored)."""
+    owner = db.session.scalar(select(User).where(User.username == username))
+    if owner is None:
+        raise click.ClickException(f"No user {username!r}.")
+    try:
+        token, plain = issue_token(owner, name)
+    except RuleViolation as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.one_line()) from None
+    click.echo(plain)
+    click.echo(f"Token {token.id} ({token.prefix}…) for {owner.role.value} {owner.username!r}; "
+               "it is shown only now.", err=True)

@@ -1,0 +1,117 @@
+"""Daily tonnage per town or street and category, kept beside the collections.
+
+A year of collections is about three million rows; the capacity figures need only the sum per
+local day and category (and, for a scoped dashboard, per town or street). ``daily_tonnage``
+holds those sums for the records that are not void.
+
+It is kept in the same transaction as the collections: an ORM flush hook catches postings and
+voids made through the session, and the core-level paths (the batch endpoint, the demo seed)
+call :func:`add_weights`. The upsert adds to the stored sum, so concurrent postings cannot lose
+each other's weight. ``wastesort check`` recomputes it from the collections.
+"""
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, event, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..enums import WasteCategory, enum_column_type
+from ..extensions import db
+from ..points.models import RecyclingPoint
+from .models import Collection
+
+
+class DailyTonnage(db.Model):
+    __tablename__ = "daily_tonnage"
+
+    collected_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), primary_key=True)
+    category: Mapped[WasteCategory] = mapped_column(
+        enum_column_type(WasteCategory, "tonnage_category"), primary_key=True)
+    weight_kg: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    records: Mapped[int]
+
+
+def add_weights(connection, sums: Counter, records: Counter) -> None:
+    """Add {(day, township_id, category): kg} and record counts (negative to subtract)."""
+    rows = [{"collected_on": _as_date(day), "township_id": t, "category": WasteCategory(c),
+             "weight_kg": kg, "records": records[day, t, c]}
+            for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
+    if not rows:
+        return
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(DailyTonnage)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["collected_on", "township_id", "category"],
+        set_={"weight_kg": DailyTonnage.weight_kg + stmt.excluded.weight_kg,
+              "records": DailyTonnage.records + stmt.excluded.records})
+    connection.execute(stmt, rows)
+
+
+def add_collection_rows(connection, rows) -> None:
+    """For core-level inserts: ``rows`` of (recycling_point_id, collected_on, category,
+    weight_kg) that are not void."""
+    rows = list(rows)
+    townships = point_townships(connection, {r[0] for r in rows})
+    sums: Counter = Counter()
+    records: Counter = Counter()
+    for point_id, day, category, weight_kg in rows:
+        key = (day, townships[point_id], str(category))
+        sums[key] += weight_kg
+        records[key] += 1
+    add_weights(connection, sums, records)
+
+
+def point_townships(connection, point_ids) -> dict[int, int]:
+    return dict(connection.execute(select(RecyclingPoint.id, RecyclingPoint.township_id)
+                                   .where(RecyclingPoint.id.in_(list(point_ids)))).all())
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+@event.listens_for(Session, "after_flush")
+def _track_collections(session: Session, _context) -> None:
+    changes = []  # (collection, sign)
+    for obj in session.new:
+        if isinstance(obj, Collection) and not obj.voided:
+            changes.append((obj, 1))
+    for obj in session.dirty:
+        if isinstance(obj, Collection):
+            history = db.inspect(obj).attrs.voided.history
+            if history.deleted and history.deleted[0] is False and obj.voided:
+                changes.append((obj, -1))
+    if not changes:
+        return
+    connection = session.connection()
+    townships = point_townships(connection, {c.recycling_point_id for c, _ in changes})
+    sums: Counter = Counter()
+    records: Counter = Counter()
+    for row, sign in changes:
+        key = (row.collected_on, townships[row.recycling_point_id], str(row.category))
+        sums[key] += sign * row.weight_kg
+        records[key] += sign
+    add_weights(connection, sums, records)
+
+
+def recount() -> Counter:
+    """{(day, township_id, category): (kg, records)} from the collections themselves."""
+    rows = db.session.execute(
+        select(Collection.collected_on, RecyclingPoint.township_id, Collection.category,
+               func.sum(Collection.weight_kg), func.count())
+        .join(RecyclingPoint, Collection.recycling_point_id == RecyclingPoint.id)
+        .where(Collection.voided.is_(False))
+        .group_by(Collection.collected_on, RecyclingPoint.township_id, Collection.category))
+    return Counter({(d, t, str(c)): (int(kg), int(n)) for d, t, c, kg, n in rows})
+
+
+def stored() -> Counter:
+    rows = db.session.execute(select(DailyTonnage.collected_on, DailyTonnage.township_id,
+                                     DailyTonnage.category, DailyTonnage.weight_kg,
+                                     DailyTonnage.records)
+                              .where((DailyTonnage.weight_kg != 0) | (DailyTonnage.records != 0)))
+    return Counter({(d, t, str(c)): (int(kg), int(n)) for d, t, c, kg, n in rows})

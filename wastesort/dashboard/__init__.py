@@ -1,0 +1,1 @@
+"""The dashboard: tonnage against capacity and coverage, scoped to the user."""

@@ -1,0 +1,102 @@
+"""Charts drawn on the server as SVG: no script, no CDN, readable on a phone.
+
+Each function takes figures already computed by :mod:`wastesort.metrics` and returns SVG
+markup; every text in it comes from the caller (translated) or is a number with its unit.
+"""
+
+import math
+
+from markupsafe import Markup, escape
+
+from ..pages import day, pct, tonnes
+
+WIDTH = 720
+STATUS_COLOURS = {"ok": "#2e7d4f", "warning": "#b7791f", "over": "#c0392b"}
+
+
+def nice_step(raw: float) -> float:
+    """A round axis step (1, 2 or 5 times a power of ten) of at least ``raw``."""
+    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{escape(title)}" class="chart" '
+            f'preserveAspectRatio="xMinYMin meet"><title>{escape(title)}</title>')
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *, title: str,
+                  capacity_label: str, warning_label: str) -> Markup:
+    """Bars of tonnes collected per day, coloured by status, under the capacity line and the
+    warning line."""
+    height, left, right, top, bottom = 300, 64, 12, 16, 36
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    peak = max([capacity_t, *(d["collected_t"] for d in days)]) or 1
+    step_t = nice_step(peak * 1.1 / 4)
+    top_t = step_t * math.ceil(peak * 1.1 / step_t)
+
+    def y(t: float) -> float:
+        return top + plot_h - plot_h * (t / top_t)
+
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+            'stroke="#d9e2dc"/>']
+    for step in range(round(top_t / step_t) + 1):  # gridlines and the tonnage scale
+        t = step_t * step
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                    'stroke="#eef2ef"/>'
+                    f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" '
+                    f'fill="#5d6b62">{escape(tonnes(t, 0))}</text>')
+    slot = plot_w / max(len(days), 1)
+    bar_w = max(slot * 0.7, 1)
+    for i, d in enumerate(days):
+        x = left + i * slot + (slot - bar_w) / 2
+        colour = STATUS_COLOURS.get(d["status"], "#2e7d4f")
+        tip = f"{day(d['day'])}: {tonnes(d['collected_t'])} ({pct(d['utilisation_percent'])})"
+        body.append(f'<rect class="bar status-{d["status"]}" x="{x:.1f}" '
+                    f'y="{y(d["collected_t"]):.1f}" width="{bar_w:.1f}" '
+                    f'height="{top + plot_h - y(d["collected_t"]):.1f}" fill="{colour}">'
+                    f'<title>{escape(tip)}</title></rect>')
+        if i % max(len(days) // 6, 1) == 0 or i == len(days) - 1:
+            anchor = "end" if i == len(days) - 1 else "middle"
+            body.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" '
+                        f'text-anchor="{anchor}" font-size="11" fill="#5d6b62">'
+                        f'{escape(day(d["day"], "M/d"))}</text>')
+    warning_t = capacity_t * warning_percent / 100
+    for value, label, colour, dash in ((capacity_t, capacity_label, "#c0392b", ""),
+                                       (warning_t, warning_label, "#b7791f", "6 4")):
+        body.append(f'<line class="limit" x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
+                    f'y2="{y(value):.1f}" stroke="{colour}" stroke-width="2" '
+                    f'stroke-dasharray="{dash}"/>'
+                    f'<text x="{left + plot_w - 4}" y="{y(value) - 4:.1f}" text-anchor="end" '
+                    f'font-size="12" fill="{colour}">{escape(label)}</text>')
+    return _svg(height, title, body)
+
+
+def coverage_chart(rows: list[dict], full_percent: float, *, title: str,
+                   threshold_label: str) -> Markup:
+    """One horizontal bar per town or street: its coverage in per cent, with the threshold
+    from which it counts as covered."""
+    left, right, row_h, top = 150, 56, 18, 22
+    plot_w = WIDTH - left - right
+    height = top + row_h * max(len(rows), 1) + 8
+    body = [f'<text x="{left + plot_w * full_percent / 100:.1f}" y="14" text-anchor="middle" '
+            f'font-size="11" fill="#b7791f">{escape(threshold_label)}</text>']
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        value = row["coverage_percent"] or 0
+        colour = {True: "#2e7d4f", False: "#b7791f"}.get(row.get("covered"), "#3b6ea5")
+        body.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="12" '
+                    f'fill="#1d2a22">{escape(row["name"])}</text>'
+                    f'<rect class="bar" x="{left}" y="{y + 3}" width="{plot_w * value / 100:.1f}" '
+                    f'height="{row_h - 6}" fill="{colour}"><title>{escape(row["name"])}: '
+                    f'{escape(pct(row["coverage_percent"]))}</title></rect>'
+                    f'<text x="{left + plot_w * value / 100 + 4:.1f}" y="{y + 13}" '
+                    f'font-size="11" fill="#5d6b62">{escape(pct(row["coverage_percent"]))}'
+                    '</text>')
+    x = left + plot_w * full_percent / 100
+    body.append(f'<line class="limit" x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" '
+                f'y2="{height - 4}" stroke="#b7791f" stroke-width="2" stroke-dasharray="6 4"/>')
+    return _svg(height, title, body)
+

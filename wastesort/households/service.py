@@ -1,0 +1,106 @@
+"""Households: registered by address under a community, covered from ``sorting_since``.
+
+Rules: the code is unique city-wide; the community exists and lies in a township the caller
+may write; ``sorting_since`` is not in the future. Functions take already-typed dicts, raise
+RuleViolation with messages by field (403/404 from the scope rules), and commit.
+"""
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..accounts.scope import limit_to_scope, require_registry_write
+from ..areas.models import Community, Township
+from ..areas.service import writable_community
+from ..errors_domain import NotFound, RuleViolation
+from ..extensions import db
+from ..rules import apply, check_int, check_text, commit_unique, get_by_id, valid_id
+from ..timeutil import local_today
+from .models import Household
+
+FIELDS = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
+MAX_MEMBERS = 99
+CODE_TAKEN = "A household with this code is registered already."
+
+
+def households_query(user: User, *, community_id: int | None = None,
+                     township_id: int | None = None, district_id: int | None = None,
+                     covered: bool | None = None, as_of: dt.date | None = None):
+    """A SELECT of the households ``user`` may read, ordered by id.
+
+    ``covered``: True for households sorting on ``as_of`` (default today), False for the rest.
+    """
+    stmt = limit_to_scope(user, select(Household).join(Community), Community.township_id)
+    if community_id is not None:
+        stmt = stmt.where(Household.community_id == community_id)
+    if township_id is not None:
+        stmt = stmt.where(Community.township_id == township_id)
+    if district_id is not None:
+        stmt = stmt.join(Township, Community.township_id == Township.id) \
+            .where(Township.district_id == district_id)
+    if covered is not None:
+        day = as_of or local_today()
+        is_covered = Household.sorting_since.is_not(None) & (Household.sorting_since <= day)
+        stmt = stmt.where(is_covered if covered else ~is_covered)
+    return stmt.order_by(Household.id)
+
+
+def get_household(user: User, household_id: int) -> Household:
+    household = db.session.scalar(households_query(user).where(Household.id == household_id)) \
+        if valid_id(household_id) else None
+    if household is None:
+        raise NotFound("No such household.")
+    return household
+
+
+def create_household(user: User, data: dict) -> Household:
+    """Register a household: community_id, code, building, unit, room, members,
+    sorting_since (a date, or None while not yet sorting)."""
+    data = dict(data)
+    errors = _check(user, data, creating=True)
+    if errors:
+        raise RuleViolation(errors)
+    household = Household(members=1)
+    apply(household, data, FIELDS)
+    db.session.add(household)
+    commit_unique("code", CODE_TAKEN)
+    return household
+
+
+def update_household(user: User, household_id: int, data: dict) -> Household:
+    """Change the given fields of a household (moving it needs write access to both sides).
+
+    404 when there is no such household; 403 when it lies outside the caller's township
+    (writing outside one's scope is refused, issue 3)."""
+    household = get_by_id(Household, household_id)
+    if household is None:
+        raise NotFound("No such household.")
+    require_registry_write(user, household.community.township_id)
+    data = dict(data)
+    errors = _check(user, data, creating=False, current=household)
+    if errors:
+        raise RuleViolation(errors)
+    apply(household, data, FIELDS)
+    commit_unique("code", CODE_TAKEN)
+    return household
+
+
+def _check(user: User, data: dict, *, creating: bool, current: Household | None = None) -> dict:
+    errors: dict = {}
+    if creating or "community_id" in data:
+        writable_community(user, data.get("community_id"), errors)
+    check_text(errors, data, "code", 32, required=creating or "code" in data)
+    for field, length in (("building", 20), ("unit", 10), ("room", 10)):
+        check_text(errors, data, field, length, required=False)
+    check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
+    if data.get("members", 0) is None:
+        del data["members"]
+    since = data.get("sorting_since")
+    if since is not None and (not isinstance(since, dt.date) or since > local_today()):
+        errors["sorting_since"] = ["Enter a date that is not in the future."]
+    code = data.get("code")
+    if "code" not in errors and code and (current is None or code != current.code) and \
+            db.session.scalar(select(func.count()).where(Household.code == code)):
+        errors["code"] = [CODE_TAKEN]
+    return errors

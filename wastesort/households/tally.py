@@ -1,0 +1,99 @@
+"""Household counts per community and sorting start date, kept beside the households.
+
+Coverage at city scale would otherwise count 3.754 million household rows on every report and
+page. ``household_tallies`` holds, per community and ``joined_on`` date (``NOT_COVERED`` for
+households not yet sorting), how many households there are; coverage as of a day is a sum over
+at most (communities × distinct dates) rows.
+
+It is kept in the same transaction as the households: an ORM flush hook catches every insert,
+move, start-date change and delete made through the session, and bulk loaders (the demo seed,
+the spreadsheet import) call :func:`add_counts` for the rows they insert. ``wastesort check``
+recomputes it from the households and reports any drift.
+"""
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import Date, ForeignKey, Integer, event, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+from .models import Household
+
+NOT_COVERED = dt.date(9999, 12, 31)  # joined_on of a household not yet sorting
+
+
+class HouseholdTally(db.Model):
+    __tablename__ = "household_tallies"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    joined_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def joined_on(sorting_since: dt.date | str | None) -> dt.date | str:
+    return NOT_COVERED if sorting_since is None else sorting_since
+
+
+def add_counts(connection, counts: Counter) -> None:
+    """Add ``counts`` {(community_id, joined_on): n} (n may be negative) with an upsert, safe
+    against concurrent writers on both databases."""
+    rows = [{"community_id": c, "joined_on": _as_date(d), "households": n}
+            for (c, d), n in counts.items() if n]
+    if not rows:
+        return
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(HouseholdTally)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["community_id", "joined_on"],
+        set_={"households": HouseholdTally.households + stmt.excluded.households})
+    connection.execute(stmt, rows)
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _history(obj, attribute):
+    history = db.inspect(obj).attrs[attribute].history
+    old = history.deleted[0] if history.deleted else getattr(obj, attribute)
+    return old, getattr(obj, attribute)
+
+
+@event.listens_for(Session, "after_flush")
+def _track_households(session: Session, _context) -> None:
+    counts: Counter = Counter()
+    for obj in session.new:
+        if isinstance(obj, Household):
+            counts[obj.community_id, joined_on(obj.sorting_since)] += 1
+    for obj in session.dirty:
+        if isinstance(obj, Household) and session.is_modified(obj):
+            old_c, new_c = _history(obj, "community_id")
+            old_s, new_s = _history(obj, "sorting_since")
+            if (old_c, old_s) != (new_c, new_s):
+                counts[old_c, joined_on(old_s)] -= 1
+                counts[new_c, joined_on(new_s)] += 1
+    for obj in session.deleted:
+        if isinstance(obj, Household):
+            old_c, _ = _history(obj, "community_id")
+            old_s, _ = _history(obj, "sorting_since")
+            counts[old_c, joined_on(old_s)] -= 1
+    if counts:
+        add_counts(session.connection(), counts)
+
+
+def recount() -> Counter:
+    """The tallies recomputed from the households themselves (for ``wastesort check``)."""
+    since = func.coalesce(Household.sorting_since, NOT_COVERED)
+    rows = db.session.execute(select(Household.community_id, since, func.count())
+                              .group_by(Household.community_id, since))
+    return Counter({(c, _as_date(d)): int(n) for c, d, n in rows})
+
+
+def stored() -> Counter:
+    rows = db.session.execute(select(HouseholdTally.community_id, HouseholdTally.joined_on,
+                                     HouseholdTally.households)
+                              .where(HouseholdTally.households != 0))
+    return Counter({(c, d): int(n) for c, d, n in rows})

@@ -1,0 +1,209 @@
+"""Household pages: list and search, create, edit, import from and export to spreadsheets."""
+
+import uuid
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import Role
+from ..accounts.scope import require_registry_write
+from ..areas.models import Community
+from ..areas.service import communities_query
+from ..areas.views import township_choices
+from ..errors_domain import Forbidden, RuleViolation
+from ..extensions import db
+from ..pages import can_write_registry, form_page, login_required_for, paginate, show_rule_errors
+from ..timeutil import local_today
+from .forms import ConfirmImportForm, HouseholdForm, ImportForm
+from .models import Household
+from .service import create_household, get_household, households_query, update_household
+from .transfer import apply_import, csv_stream, export_rows, plan_import, read_rows, xlsx_file
+
+bp = Blueprint("household_pages", __name__, url_prefix="/households")
+login_required_for(bp)
+
+
+def community_choices() -> list[tuple[int, str]]:
+    stmt = communities_query(current_user).options(joinedload(Community.township))
+    return [(c.id, f"{c.township.name} · {c.name}") for c in db.session.scalars(stmt)]
+
+
+def _filters() -> dict:
+    covered = request.args.get("covered")
+    return {"township_id": request.args.get("township_id", type=int),
+            "community_id": request.args.get("community_id", type=int),
+            "covered": {"yes": True, "no": False}.get(covered)}
+
+
+@bp.get("/")
+def index():
+    """Households of the user's scope: search by code, filter by place and coverage."""
+    q = request.args.get("q", "").strip()[:32]
+    filters = _filters()
+    stmt = households_query(current_user, **filters).options(
+        joinedload(Household.community).joinedload(Community.township))
+    if q:
+        stmt = stmt.where(Household.code.contains(q, autoescape=True))
+    return render_template("households/index.html", page=paginate(stmt), q=q,
+                           filters=filters, townships=township_choices(),
+                           communities=community_choices(), today=local_today())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Register a household in a community the user may write."""
+    form = HouseholdForm()
+    form.community_id.choices = community_choices()
+    return form_page(form, lambda: create_household(current_user, form.data_for_service()),
+                     template="registry_form.html", heading=_("New household"),
+                     cancel_url=url_for(".index"), done_url=lambda h: url_for(".index", q=h.code),
+                     done_message=lambda h: _("Household %(code)s saved.", code=h.code))
+
+
+@bp.route("/<int:household_id>", methods=["GET", "POST"])
+def edit(household_id: int):
+    """Change a household's address, members or sorting date."""
+    household = get_household(current_user, household_id)  # 404 outside the user's scope
+    require_registry_write(current_user, household.community.township_id)  # 403 for readers
+    form = HouseholdForm(obj=household)
+    form.community_id.choices = community_choices()
+    return form_page(form, lambda: update_household(current_user, household.id,
+                                                    form.data_for_service()),
+                     template="registry_form.html",
+                     heading=_("Edit household %(code)s", code=household.code),
+                     cancel_url=url_for(".index"), done_url=lambda h: url_for(".index", q=h.code),
+                     done_message=lambda h: _("Household %(code)s saved.", code=h.code))
+
+
+# --- import ------------------------------------------------------------------------------
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _import_township(form: ImportForm) -> int | None:
+    if current_user.role is Role.STREET_ADMIN:
+        return current_user.township_id
+    return form.township_id.data
+
+
+def _import_form() -> ImportForm:
+    form = ImportForm()
+    form.township_id.choices = township_choices()
+    return form
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_file():
+    """Upload a CSV or XLSX file: every bad row is listed (row, column, message); a good file
+    is shown as a preview to confirm, and nothing is stored before that."""
+    if not can_write_registry(current_user):
+        raise Forbidden(_("Your role may not change the registry."))
+    form = _import_form()
+    valid = form.validate_on_submit()
+    township_id = _import_township(form)
+    if valid and township_id is None:
+        form.township_id.errors = [_("Choose a town or street.")]
+        valid = False
+    if not valid:
+        return render_template("households/import.html", form=form), 422 if form.errors else 200
+    upload = form.file.data
+    data = upload.read()
+    try:
+        plan = plan_import(current_user, township_id, read_rows(upload.filename, data))
+    except RuleViolation as exc:
+        db.session.rollback()
+        show_rule_errors(form, exc.errors)
+        return render_template("households/import.html", form=form), 422
+    if plan.errors:
+        return render_template("households/import.html", form=form, plan=plan,
+                               filename=upload.filename), 422
+    token = uuid.uuid4().hex
+    suffix = ".xlsx" if upload.filename.lower().endswith(".xlsx") else ".csv"
+    (_upload_dir() / f"{token}{suffix}").write_bytes(data)
+    session["household_import"] = {"token": token, "suffix": suffix,
+                                   "township_id": township_id, "filename": upload.filename}
+    confirm = ConfirmImportForm(token=token)
+    return render_template("households/import.html", form=form, plan=plan, confirm=confirm,
+                           filename=upload.filename)
+
+
+@bp.post("/import/confirm")
+def confirm_import():
+    """Store a previewed file: checked again (the registry may have changed), then all rows
+    or none."""
+    form = ConfirmImportForm()
+    pending = session.get("household_import") or {}
+    if not form.validate_on_submit() or form.token.data != pending.get("token"):
+        flash(_("This import has expired; upload the file again."), "error")
+        return redirect(url_for(".import_file"))
+    path = _upload_dir() / f"{pending['token']}{pending['suffix']}"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        session.pop("household_import", None)
+        flash(_("This import has expired; upload the file again."), "error")
+        return redirect(url_for(".import_file"))
+    try:
+        plan = plan_import(current_user, pending["township_id"],
+                           read_rows(pending["filename"], data))
+        if plan.errors:
+            return render_template("households/import.html", form=_import_form(), plan=plan,
+                                   filename=pending["filename"]), 422
+        created, updated = apply_import(current_user, plan)
+    except RuleViolation as exc:
+        db.session.rollback()
+        form = _import_form()
+        show_rule_errors(form, exc.errors)
+        return render_template("households/import.html", form=form), 422
+    finally:
+        path.unlink(missing_ok=True)
+    session.pop("household_import", None)
+    flash(_("Import done: %(created)s households created, %(updated)s updated.",
+            created=created, updated=updated), "success")
+    return redirect(url_for(".index"))
+
+
+# --- export ------------------------------------------------------------------------------
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The households of the user's scope (with the list's filters) as CSV or XLSX."""
+    filters = _filters()
+    rows = export_rows(current_user, **filters)
+    stamp = local_today().isoformat()
+    if fmt == "csv":
+        return Response(stream_with_context(csv_stream(rows)), mimetype="text/csv",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="households-{stamp}.csv"'})
+    return Response(_chunks(xlsx_file(rows)), mimetype=XLSX_TYPE,
+                    headers={"Content-Disposition":
+                             f'attachment; filename="households-{stamp}.xlsx"'})
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _chunks(file, size: int = 64 * 1024):
+    """Send a temporary file in pieces, closing (and so deleting) it at the end."""
+    try:
+        while chunk := file.read(size):
+            yield chunk
+    finally:
+        file.close()

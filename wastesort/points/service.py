@@ -1,0 +1,104 @@
+"""Recycling points (staffed stations and kiosks) of a township, optionally of one community.
+
+Point staff read their own point only (a kiosk learns its own settings); street
+administrators read and write their township's points. Already-typed dicts in,
+RuleViolation by field out; commits.
+"""
+
+from sqlalchemy import select
+
+from ..accounts.models import Role, User
+from ..accounts.scope import limit_to_scope, require_registry_write
+from ..areas.models import Community, Township
+from ..errors_domain import NotFound, RuleViolation
+from ..extensions import db
+from ..rules import apply, check_choice, check_text, get_by_id, valid_id
+from .models import PointKind, RecyclingPoint
+
+FIELDS = ("township_id", "community_id", "name", "kind", "latitude", "longitude", "active")
+
+
+def points_query(user: User, *, township_id: int | None = None,
+                 community_id: int | None = None, active: bool | None = None,
+                 kind: str | None = None):
+    """A SELECT of the recycling points ``user`` may read, ordered by id."""
+    stmt = select(RecyclingPoint)
+    if user.role is Role.POINT_STAFF:
+        stmt = stmt.where(RecyclingPoint.id == user.recycling_point_id)
+    else:
+        stmt = limit_to_scope(user, stmt, RecyclingPoint.township_id)
+    if township_id is not None:
+        stmt = stmt.where(RecyclingPoint.township_id == township_id)
+    if community_id is not None:
+        stmt = stmt.where(RecyclingPoint.community_id == community_id)
+    if active is not None:
+        stmt = stmt.where(RecyclingPoint.active.is_(active))
+    if kind is not None:
+        stmt = stmt.where(RecyclingPoint.kind == PointKind(kind))
+    return stmt.order_by(RecyclingPoint.id)
+
+
+def get_point(user: User, point_id: int) -> RecyclingPoint:
+    point = db.session.scalar(points_query(user).where(RecyclingPoint.id == point_id)) \
+        if valid_id(point_id) else None
+    if point is None:
+        raise NotFound("No such recycling point.")
+    return point
+
+
+def create_point(user: User, data: dict) -> RecyclingPoint:
+    """Add a point: township_id, community_id (optional, inside that township), name, kind,
+    latitude and longitude (optional), active (default true)."""
+    data = dict(data)
+    errors = _check(user, data, creating=True)
+    if errors:
+        raise RuleViolation(errors)
+    point = RecyclingPoint(active=True)
+    apply(point, data, FIELDS)
+    db.session.add(point)
+    db.session.commit()
+    return point
+
+
+def update_point(user: User, point_id: int, data: dict) -> RecyclingPoint:
+    """Change the given fields; deactivating a point stops new postings for it."""
+    point = get_by_id(RecyclingPoint, point_id)
+    if point is None:
+        raise NotFound("No such recycling point.")
+    require_registry_write(user, point.township_id)
+    data = dict(data)
+    errors = _check(user, data, creating=False, current=point)
+    if errors:
+        raise RuleViolation(errors)
+    apply(point, data, FIELDS)
+    db.session.commit()
+    return point
+
+
+def _check(user: User, data: dict, *, creating: bool,
+           current: RecyclingPoint | None = None) -> dict:
+    errors: dict = {}
+    township_id = data.get("township_id") if creating or "township_id" in data \
+        else current.township_id
+    if creating or "township_id" in data:
+        if get_by_id(Township, township_id) is None:
+            errors["township_id"] = ["No such town or street."]
+        else:
+            require_registry_write(user, township_id)
+    community_id = data.get("community_id") if "community_id" in data else (
+        current.community_id if current is not None else None)
+    if community_id is not None and "township_id" not in errors:
+        community = get_by_id(Community, community_id)
+        if community is None or community.township_id != township_id:
+            errors["community_id"] = ["No such community in this town or street."]
+    check_text(errors, data, "name", 80, required=creating or "name" in data)
+    check_choice(errors, data, "kind", PointKind, required=creating)
+    for field, bound in (("latitude", 90), ("longitude", 180)):
+        value = data.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not -bound <= value <= bound):
+            errors[field] = [f"Enter a number from -{bound} to {bound}."]
+    for field in ("kind", "active"):
+        if field in data and data[field] is None and field not in errors:
+            del data[field]
+    return errors

@@ -1,0 +1,273 @@
+"""Making coverage and capacity reports, exactly once per (kind, period, period start, scope).
+
+Every figure comes from :mod:`wastesort.metrics`; this module only picks, orders and compares
+them. A report's figures are frozen as JSON when it is made. Only complete periods are
+reported (the period ends before today in the city), so a stored report is never a partial one
+that would block the scheduled, complete one.
+"""
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..areas.models import District
+from ..enums import STREAM_FACILITY, WasteCategory
+from ..errors_domain import NotFound, RuleViolation
+from ..extensions import db
+from ..metrics.capacity import daily_capacity
+from ..metrics.coverage import coverage
+from ..metrics.formulas import headroom_t, percent, utilisation_percent
+from ..rules import get_by_id
+from ..timeutil import local_today
+from .models import Report, ReportKind, ReportPeriod, scope_key
+from .periods import period_bounds, previous_period
+
+EARLIEST_DAY = dt.date(2000, 1, 1)  # long before any data; keeps date arithmetic in range
+
+
+def parse_kind(value) -> ReportKind:
+    try:
+        return ReportKind(value)
+    except ValueError:
+        raise RuleViolation({"kind": [f"Choose one of: {', '.join(ReportKind)}."]}) from None
+
+
+def parse_period(value) -> ReportPeriod:
+    try:
+        return ReportPeriod(value)
+    except ValueError:
+        raise RuleViolation({"period": [f"Choose one of: {', '.join(ReportPeriod)}."]}) from None
+
+
+def parse_date(value, field: str = "as_of") -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise RuleViolation({field: [f"Enter a date as YYYY-MM-DD, not {value!r}."]}) from None
+
+
+def check_district(district_id: int | None) -> None:
+    if district_id is not None and get_by_id(District, district_id) is None:
+        raise RuleViolation({"district_id": [f"No district with id {district_id}."]})
+
+
+def find_report(kind: ReportKind, period: ReportPeriod, start: dt.date, scope: str
+                ) -> Report | None:
+    return db.session.scalar(select(Report).where(
+        Report.kind == kind, Report.period == period, Report.period_start == start,
+        Report.scope == scope))
+
+
+def get_report(report_id: int) -> Report:
+    report = get_by_id(Report, report_id)
+    if report is None:
+        raise NotFound("No such report.")
+    return report
+
+
+def make_report(kind: ReportKind, period: ReportPeriod, as_of: dt.date, *,
+                district_id: int | None = None, made_by: str = "cli") -> tuple[Report, bool]:
+    """The report of the ``period`` containing ``as_of``; returns (report, made_now).
+
+    When it exists already (made by another scheduler, a restart or a manual run) the stored
+    one is returned; a race between two makers is settled by the unique constraint.
+    """
+    if as_of < EARLIEST_DAY:
+        raise RuleViolation({"as_of": [f"Reports start on {EARLIEST_DAY} at the earliest."]})
+    start, end = period_bounds(period, as_of)
+    today = local_today()
+    if end >= today:
+        raise RuleViolation({"as_of": [
+            f"The {period.value} of {as_of} is not over yet (today is {today} in the city); "
+            "only complete periods are reported."]})
+    if kind is ReportKind.CAPACITY and district_id is not None:
+        raise RuleViolation({"district_id": [
+            "Capacity reports are for the whole city: the facilities serve every district."]})
+    check_district(district_id)
+    scope = scope_key(district_id)
+    if (found := find_report(kind, period, start, scope)) is not None:
+        return found, False
+    builder = coverage_figures if kind is ReportKind.COVERAGE else capacity_figures
+    figures = builder(period, start, end, district_id)
+    report = Report(kind=kind, period=period, period_start=start, period_end=end, scope=scope,
+                    district_id=district_id, made_by=made_by[:40], figures=figures)
+    db.session.add(report)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another process made it between our look and our insert
+        db.session.rollback()
+        found = find_report(kind, period, start, scope)
+        if found is None:
+            raise
+        return found, False
+    return report, True
+
+
+def list_reports(*, kind: ReportKind | None = None, limit: int = 50, offset: int = 0):
+    stmt = select(Report)
+    if kind is not None:
+        stmt = stmt.where(Report.kind == kind)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Report.period_start.desc(), Report.id.desc())
+                              .limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def _previous_figures(kind: ReportKind, period: ReportPeriod, start: dt.date, scope: str):
+    """The previous report's figures when it was made, else None (then they are computed)."""
+    prev_start, _ = previous_period(period, start)
+    found = find_report(kind, period, prev_start, scope)
+    return (found.figures, found.id) if found is not None else (None, None)
+
+
+def _points(now, before):
+    """Change in percentage points (None when either side has no figure)."""
+    if now is None or before is None:
+        return None
+    return round(now - before, 2)
+
+
+# ---------------------------------------------------------------- coverage
+
+def _coverage_snapshot(as_of: dt.date, district_id: int | None) -> dict:
+    level = "district" if district_id is not None else "city"
+    total = coverage(level, as_of, district_id=district_id)
+    districts = coverage("district", as_of, district_id=district_id)
+    townships = coverage("township", as_of, district_id=district_id)
+    keep = ("households", "households_covered", "coverage_percent", "townships",
+            "townships_covered", "recycling_points", "bins_per_1000_households")
+    empty = {**dict.fromkeys(keep, 0), "coverage_percent": None, "bins_per_1000_households": {}}
+    total_row = total[0] if total else empty
+    return {
+        "total": {k: total_row.get(k) for k in keep},
+        "districts": [{k: d[k] for k in ("id", "name", "name_en", *keep)} for d in districts],
+        "townships": [{k: t[k] for k in ("id", "name", "kind", "district_id", "district_name",
+                                         "households", "households_covered", "coverage_percent",
+                                         "covered")} for t in townships],
+    }
+
+
+def _coverage_change(now: dict, before: dict) -> dict:
+    return {
+        "households": now["households"] - before["households"],
+        "households_covered": now["households_covered"] - before["households_covered"],
+        "coverage_points": _points(now["coverage_percent"], before["coverage_percent"]),
+    }
+
+
+def coverage_figures(period: ReportPeriod, start: dt.date, end: dt.date,
+                     district_id: int | None) -> dict:
+    """Households, covered, coverage % for the scope, each district and each town and street,
+    the change since the previous report, and the towns and streets below full coverage."""
+    snapshot = _coverage_snapshot(end, district_id)
+    prev_start, prev_end = previous_period(period, start)
+    stored, stored_id = _previous_figures(ReportKind.COVERAGE, period, start,
+                                          scope_key(district_id))
+    before = stored if stored is not None else _coverage_snapshot(prev_end, district_id)
+    before_districts = {d["id"]: d for d in before["districts"]}
+    before_townships = {t["id"]: t for t in before["townships"]}
+    snapshot["total"]["change"] = _coverage_change(snapshot["total"], before["total"])
+    for rows, previous in ((snapshot["districts"], before_districts),
+                           (snapshot["townships"], before_townships)):
+        for row in rows:
+            row["change"] = (_coverage_change(row, previous[row["id"]])
+                             if row["id"] in previous else None)
+    full = current_app.config["COVERAGE_FULL_PERCENT"]
+    below = [t for t in snapshot["townships"]
+             if t["coverage_percent"] is not None and t["coverage_percent"] < full]
+    below.sort(key=lambda t: (t["coverage_percent"], t["district_name"], t["name"]))
+    return {
+        "kind": "coverage", "period": period.value, "as_of": end.isoformat(),
+        "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "scope": scope_key(district_id), "full_coverage_percent": full,
+        **snapshot,
+        "below_full": [t["id"] for t in below],
+        "previous": {"period_start": prev_start.isoformat(), "as_of": prev_end.isoformat(),
+                     "report_id": stored_id,
+                     "source": "report" if stored is not None else "computed"},
+    }
+
+
+# ---------------------------------------------------------------- capacity
+
+def _capacity_summary(days: list[dict]) -> dict:
+    """Totals, averages, peak and warning/over days of a run of ``daily_capacity`` rows."""
+    capacity_t = days[0]["capacity_t"]
+    collected_t = round(sum(d["collected_t"] for d in days), 3)
+    average_t = round(collected_t / len(days), 3)
+    peak = max(days, key=lambda d: d["collected_t"])  # the first such day on ties
+    return {
+        "days": len(days),
+        "capacity_t_per_day": capacity_t,
+        "collected_t": collected_t,
+        "by_category_t": {c.value: round(sum(d["by_category_t"][c.value] for d in days), 3)
+                          for c in WasteCategory},
+        "average_t_per_day": average_t,
+        "average_utilisation_percent": utilisation_percent(average_t, capacity_t),
+        "average_headroom_t": headroom_t(average_t, capacity_t),
+        "peak_day": {"day": peak["day"].isoformat(), "collected_t": peak["collected_t"],
+                     "utilisation_percent": peak["utilisation_percent"],
+                     "headroom_t": peak["headroom_t"], "status": peak["status"]},
+        "warning_days": [d["day"].isoformat() for d in days if d["status"] == "warning"],
+        "over_days": [d["day"].isoformat() for d in days if d["status"] == "over"],
+    }
+
+
+def _stream_summary(days: list[dict]) -> list[dict]:
+    """Each waste stream over the period against the facilities that treat it."""
+    streams = []
+    for index, (category, facility_type) in enumerate(STREAM_FACILITY.items()):
+        rows = [d["streams"][index] for d in days]
+        capacity_t = rows[0]["capacity_t"]
+        collected_t = round(sum(r["collected_t"] for r in rows), 3)
+        average_t = round(collected_t / len(rows), 3)
+        peak = max(rows, key=lambda r: r["collected_t"])
+        streams.append({
+            "category": category.value, "facility_type": facility_type.value,
+            "capacity_t_per_day": capacity_t, "collected_t": collected_t,
+            "average_t_per_day": average_t,
+            "average_utilisation_percent": utilisation_percent(average_t, capacity_t),
+            "peak_utilisation_percent": peak["utilisation_percent"],
+            "warning_days": sum(1 for r in rows if r["status"] == "warning"),
+            "over_days": sum(1 for r in rows if r["status"] == "over"),
+        })
+    return streams
+
+
+def capacity_figures(period: ReportPeriod, start: dt.date, end: dt.date,
+                     district_id: int | None = None) -> dict:
+    """Tonnage per day in all and by category against the capacity, utilisation, headroom,
+    the peak day, warning and over days, the streams, and the change from the previous period."""
+    days = daily_capacity(start, end)
+    summary = _capacity_summary(days)
+    prev_start, prev_end = previous_period(period, start)
+    stored, stored_id = _previous_figures(ReportKind.CAPACITY, period, start, "city")
+    before = (stored["total"] if stored is not None
+              else _capacity_summary(daily_capacity(prev_start, prev_end)))
+    delta_t = round(summary["collected_t"] - before["collected_t"], 3)
+    summary["change"] = {
+        "collected_t": delta_t,
+        "collected_percent": percent(delta_t, before["collected_t"]),
+        "average_t_per_day": round(summary["average_t_per_day"] - before["average_t_per_day"], 3),
+        "average_utilisation_points": _points(summary["average_utilisation_percent"],
+                                              before["average_utilisation_percent"]),
+    }
+    return {
+        "kind": "capacity", "period": period.value,
+        "period_start": start.isoformat(), "period_end": end.isoformat(), "scope": "city",
+        "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"],
+        "total": summary,
+        "daily": [{"day": d["day"].isoformat(), "collected_t": d["collected_t"],
+                   "by_category_t": d["by_category_t"], "capacity_t": d["capacity_t"],
+                   "utilisation_percent": d["utilisation_percent"],
+                   "headroom_t": d["headroom_t"], "status": d["status"]} for d in days],
+        "streams": _stream_summary(days),
+        "previous": {"period_start": prev_start.isoformat(), "period_end": prev_end.isoformat(),
+                     "report_id": stored_id,
+                     "source": "report" if stored is not None else "computed"},
+    }
+
