@@ -420,4 +420,8 @@ ZH = {
     "Last sent (UTC)": "最近发送（UTC）",
     "Remove": "取消订阅",
     "No subscriptions yet.": "暂无订阅。",
+    "recyclables": "可回收物",
+    "hazardous waste": "有害垃圾",
+    "kitchen waste": "厨余垃圾",
+    "residual waste": "其他垃圾",
 }
