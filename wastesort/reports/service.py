@@ -17,7 +17,7 @@ from ..enums import STREAM_FACILITY, WasteCategory
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..metrics.capacity import daily_capacity
-from ..metrics.coverage import coverage
+from ..metrics.coverage import coverage_levels
 from ..metrics.formulas import headroom_t, percent, utilisation_percent
 from ..rules import get_by_id
 from ..timeutil import local_today
@@ -134,14 +134,9 @@ def _points(now, before):
 # ---------------------------------------------------------------- coverage
 
 def _coverage_snapshot(as_of: dt.date, district_id: int | None) -> dict:
-    level = "district" if district_id is not None else "city"
-    total = coverage(level, as_of, district_id=district_id)
-    districts = coverage("district", as_of, district_id=district_id)
-    townships = coverage("township", as_of, district_id=district_id)
+    total_row, districts, townships = coverage_levels(as_of, district_id=district_id)
     keep = ("households", "households_covered", "coverage_percent", "townships",
             "townships_covered", "recycling_points", "bins_per_1000_households")
-    empty = {**dict.fromkeys(keep, 0), "coverage_percent": None, "bins_per_1000_households": {}}
-    total_row = total[0] if total else empty
     return {
         "total": {k: total_row.get(k) for k in keep},
         "districts": [{k: d[k] for k in ("id", "name", "name_en", *keep)} for d in districts],
