@@ -64,8 +64,11 @@ def test_coverage_levels(db, city):
     assert cities[0]["coverage_percent"] == 70.0
     assert cities[0]["townships"] == 3
     assert cities[0]["townships_covered"] == 1
-    later = coverage("city", DAY + dt.timedelta(days=1))[0]
+    later = coverage("city", DAY + dt.timedelta(days=1))[0]  # same month: counted by day
     assert later["households_covered"] == 38 and later["townships_covered"] == 2
+    next_month = coverage("city", dt.date(2026, 12, 1))[0]  # from the monthly tallies
+    assert next_month["households_covered"] == 38
+    assert coverage("city", dt.date(2026, 10, 31))[0]["households_covered"] == 28
     townships = {t["name"]: t for t in coverage("township", DAY)}
     a1 = townships["解放碑街道"]
     assert a1["covered"] is True and a1["coverage_percent"] == 95.0

@@ -20,7 +20,7 @@ def drift() -> dict[str, list[str]]:
     """Human-readable differences, by aggregate; empty lists mean no drift."""
     return {
         "household_tallies": _differences(tally.recount(), tally.stored(),
-                                          "community {0} joined {1}"),
+                                          "community {0} joined in month {1}"),
         "daily_tonnage": _differences(tonnage.recount(), tonnage.stored(),
                                       "{0} township {1} {2}"),
     }

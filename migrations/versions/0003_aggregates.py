@@ -1,4 +1,4 @@
-"""aggregates: household_tallies and daily_tonnage, filled from the existing rows
+"""aggregates: household_tallies (monthly) and daily_tonnage, filled from the existing rows
 
 Revision ID: 0003
 Revises: 0002
@@ -19,10 +19,10 @@ depends_on = None
 def upgrade():
     op.create_table('household_tallies',
     sa.Column('community_id', sa.Integer(), nullable=False),
-    sa.Column('joined_on', sa.Date(), nullable=False),
+    sa.Column('joined_month', sa.Date(), nullable=False),
     sa.Column('households', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_household_tallies_community_id_communities')),
-    sa.PrimaryKeyConstraint('community_id', 'joined_on', name=op.f('pk_household_tallies'))
+    sa.PrimaryKeyConstraint('community_id', 'joined_month', name=op.f('pk_household_tallies'))
     )
     op.create_table('daily_tonnage',
     sa.Column('collected_on', sa.Date(), nullable=False),
@@ -33,11 +33,16 @@ def upgrade():
     sa.ForeignKeyConstraint(['township_id'], ['townships.id'], name=op.f('fk_daily_tonnage_township_id_townships')),
     sa.PrimaryKeyConstraint('collected_on', 'township_id', 'category', name=op.f('pk_daily_tonnage'))
     )
+    op.create_index('ix_households_sorting_since', 'households', ['sorting_since'], unique=False)
     # Fill both from the rows already there, so an upgraded database has no drift.
+    if op.get_bind().dialect.name == 'postgresql':
+        month = "CAST(date_trunc('month', sorting_since) AS DATE)"
+    else:
+        month = "date(sorting_since, 'start of month')"
     op.execute(
-        "INSERT INTO household_tallies (community_id, joined_on, households) "
-        "SELECT community_id, COALESCE(sorting_since, '9999-12-31'), COUNT(*) FROM households "
-        "GROUP BY community_id, COALESCE(sorting_since, '9999-12-31')"
+        "INSERT INTO household_tallies (community_id, joined_month, households) "
+        f"SELECT community_id, COALESCE({month}, '9999-12-01'), COUNT(*) FROM households "
+        f"GROUP BY community_id, COALESCE({month}, '9999-12-01')"
     )
     op.execute(
         "INSERT INTO daily_tonnage (collected_on, township_id, category, weight_kg, records) "
@@ -48,5 +53,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_households_sorting_since', table_name='households')
     op.drop_table('daily_tonnage')
     op.drop_table('household_tallies')

@@ -235,8 +235,10 @@ def _households(rng, townships, communities, targets, today) -> int:
                            f"{1 + k // 4 % 6:02d}{1 + k % 4:02d}", 1 + int(random_() * 5), since)
 
     count = bulk_insert("households", HOUSEHOLD_COLUMNS, rows())
-    tally.add_counts(db.session.connection(),
-                     Counter({(c, tally.joined_on(s)): n for (c, s), n in tallies.items()}))
+    months: Counter = Counter()
+    for (community_id, since), n in tallies.items():
+        months[community_id, tally.joined_month(since)] += n
+    tally.add_counts(db.session.connection(), months)
     return count
 
 

@@ -17,6 +17,8 @@ class Household(db.Model):
     __table_args__ = (
         CheckConstraint("members > 0", name="members_positive"),
         Index("ix_households_community_sorting", "community_id", "sorting_since"),
+        # coverage as of a day counts the households that started earlier that month
+        Index("ix_households_sorting_since", "sorting_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -261,7 +261,7 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
              d["members"] or 1,
              d["sorting_since"].isoformat() if d["sorting_since"] else None)
             for d in plan.creates))
-        counts = Counter((d["community_id"], tally.joined_on(d["sorting_since"]))
+        counts = Counter((d["community_id"], tally.joined_month(d["sorting_since"]))
                          for d in plan.creates)
         if plan.updates:  # a blank "members" keeps the registered number
             counts.update(_tally_changes(plan.updates))
@@ -281,13 +281,13 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
 def _tally_changes(updates: list[dict]) -> Counter:
     """Household tally deltas of moving the updated rows to their new community or date."""
     changes: Counter = Counter()
-    new = {d["id"]: (d["community_id"], tally.joined_on(d["sorting_since"])) for d in updates}
+    new = {d["id"]: (d["community_id"], tally.joined_month(d["sorting_since"])) for d in updates}
     ids = list(new)
     for start in range(0, len(ids), CODE_LOOKUP_CHUNK):
         for hid, community_id, since in db.session.execute(
                 select(Household.id, Household.community_id, Household.sorting_since)
                 .where(Household.id.in_(ids[start:start + CODE_LOOKUP_CHUNK]))):
-            old = (community_id, tally.joined_on(since))
+            old = (community_id, tally.joined_month(since))
             if old != new[hid]:
                 changes[old] -= 1
                 changes[new[hid]] += 1

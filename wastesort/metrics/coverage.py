@@ -1,8 +1,8 @@
 """Household coverage of garbage sorting, with bins and recycling points, at any level.
 
 Counts are made in SQL per township (or per community), households from the per-community
-tallies (wastesort/households/tally.py); the city and district levels add up the 114 township
-rows, so a town's "covered" flag and the district totals always agree.
+monthly tallies (wastesort/households/tally.py); the city and district levels add up the 114
+township rows, so a town's "covered" flag and the district totals always agree.
 """
 
 import datetime as dt
@@ -15,6 +15,7 @@ from ..areas.models import Community, District, Township
 from ..bins.models import BinStatus, SortingBin
 from ..enums import WasteCategory
 from ..extensions import db
+from ..households.models import Household
 from ..households.tally import HouseholdTally
 from ..points.models import RecyclingPoint
 from .formulas import coverage_percent, per_thousand
@@ -23,14 +24,24 @@ LEVELS = ("city", "district", "township", "community")
 
 
 def _household_counts(unit_col, as_of: dt.date, where):
-    """{unit: (households, covered)} from the per-community tallies, not the 3.75 M rows."""
-    covered = func.sum(case((HouseholdTally.joined_on <= as_of, HouseholdTally.households),
-                            else_=0))
-    stmt = (select(unit_col, func.sum(HouseholdTally.households), covered)
-            .join(Community, HouseholdTally.community_id == Community.id)
-            .join(Township, Community.township_id == Township.id)
-            .where(*where).group_by(unit_col))
-    return {unit: (int(n or 0), int(c or 0)) for unit, n, c in db.session.execute(stmt)}
+    """{unit: (households, covered as of the day)}: the per-community monthly tallies for the
+    months before ``as_of``'s month, plus the households that started in that month up to
+    ``as_of`` (an index range on ``sorting_since``) — never the 3.75 million rows."""
+    month = as_of.replace(day=1)
+    before = func.sum(case((HouseholdTally.joined_month < month, HouseholdTally.households),
+                           else_=0))
+    tallies = (select(unit_col, func.sum(HouseholdTally.households), before)
+               .join(Community, HouseholdTally.community_id == Community.id)
+               .join(Township, Community.township_id == Township.id)
+               .where(*where).group_by(unit_col))
+    this_month = (select(unit_col, func.count(Household.id))
+                  .join(Community, Household.community_id == Community.id)
+                  .join(Township, Community.township_id == Township.id)
+                  .where(Household.sorting_since.between(month, as_of), *where)
+                  .group_by(unit_col))
+    started = dict(db.session.execute(this_month).all())
+    return {unit: (int(n or 0), int(c or 0) + int(started.get(unit, 0)))
+            for unit, n, c in db.session.execute(tallies)}
 
 
 def _bin_counts(unit_col, where):

@@ -44,7 +44,12 @@ def main() -> int:
     for message in catalog:
         if not message.id:
             continue
-        if message.id in ZH:  # zh_texts.py is the source of the Chinese texts
+        if isinstance(message.id, tuple):  # a plural: Chinese has one form
+            if message.id[0] in ZH:
+                message.string = (ZH[message.id[0]],)
+            elif not message.string or not message.string[0]:
+                missing.append(message.id[0])
+        elif message.id in ZH:  # zh_texts.py is the source of the Chinese texts
             message.string = ZH[message.id]
         elif not message.string:
             missing.append(message.id)

@@ -424,4 +424,5 @@ ZH = {
     "hazardous waste": "有害垃圾",
     "kitchen waste": "厨余垃圾",
     "residual waste": "其他垃圾",
+    "%(num)s day": "%(num)s 天",
 }
