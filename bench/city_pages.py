@@ -1,0 +1,242 @@
+"""Benchmark (issue 6, in part): pages, posting, import and memory at city scale.
+
+Against a city-scale SQLite instance (``--instance DIR``; seeded with 3,754,000 households and
+30 days of collections when empty), in one run:
+
+- p95 server time (in-process WSGI, no network) of the dashboard, the household list and the
+  collections page, as an admin (target < 150 ms);
+- ``POST /api/v1/collections`` and the batch endpoint at city scale against a nearly empty
+  database, in-process (target: no more than 20% slower);
+- the household import of 100,000 CSV rows (check + store) against a bare ``executemany`` of the
+  same rows into an identical table (target: at least half the bare rate);
+- peak RSS of a process making the coverage and capacity report figures, and of one exporting
+  every household to CSV (target < 300 MB each).
+
+    .venv/bin/python bench/city_pages.py --instance /tmp/city
+"""
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_CONFIG = {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+def app_for(instance: Path):
+    from flask_migrate import upgrade
+
+    from wastesort import create_app
+
+    app = create_app({"INSTANCE_PATH": str(instance), **BENCH_CONFIG})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    return app
+
+
+def ensure_users(app):
+    from sqlalchemy import select
+
+    from wastesort.accounts.models import Role, User
+    from wastesort.accounts.tokens import issue_token
+    from wastesort.extensions import db
+    from wastesort.points.models import RecyclingPoint
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
+        if admin is None:
+            admin = User(username="bench-admin", role=Role.ADMIN)
+            admin.set_password("bench-password")
+            db.session.add(admin)
+        point = db.session.scalar(select(RecyclingPoint).order_by(RecyclingPoint.id))
+        db.session.commit()
+        _, token = issue_token(admin, "bench")
+        db.session.commit()
+        return token, point.id
+
+
+def p95_ms(client, url: str, n: int = 30) -> float:
+    client.get(url)  # warm
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return round(times[int(0.95 * (n - 1))], 1)
+
+
+def pages(app) -> dict:
+    client = app.test_client()
+    response = client.post("/login", data={"username": "bench-admin",
+                                           "password": "bench-password"})
+    assert response.status_code in (302, 303), response.status_code
+    return {url: p95_ms(client, url) for url in ("/dashboard/", "/households/",
+                                                 "/collections/")}
+
+
+def posting_rate(app, token: str, point_id: int) -> dict:
+    from wastesort.timeutil import local_today
+
+    with app.app_context():
+        day = str(local_today())
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    record = {"recycling_point_id": point_id, "collected_on": day, "category": "kitchen",
+              "weight_kg": 12}
+    for _ in range(20):
+        client.post("/api/v1/collections", json=record,
+                    headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    started = time.perf_counter()
+    for _ in range(300):
+        response = client.post("/api/v1/collections", json=record,
+                               headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        assert response.status_code == 201, response.get_data(as_text=True)
+    single = 300 / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in range(5):
+        records = [{**record, "idempotency_key": uuid.uuid4().hex} for _ in range(1000)]
+        response = client.post("/api/v1/collections/batch", json={"records": records},
+                               headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    batch = 5000 / (time.perf_counter() - started)
+    return {"single_per_s": round(single, 1), "batch_rows_per_s": round(batch)}
+
+
+def empty_instance_rates(tmp: Path) -> dict:
+    """The same posting on a nearly empty database: the demo registry, no households."""
+    from wastesort.demo.seed import seed_demo
+
+    app = app_for(tmp / "empty")
+    with app.app_context():
+        seed_demo(scale="sample", days=0)
+        from sqlalchemy import text
+
+        from wastesort.extensions import db
+        db.session.execute(text("DELETE FROM household_tallies"))
+        db.session.execute(text("DELETE FROM households"))
+        db.session.commit()
+    token, point_id = ensure_users(app)
+    return posting_rate(app, token, point_id)
+
+
+def import_rate(app, tmp: Path) -> dict:
+    from sqlalchemy import select
+
+    from wastesort.accounts.models import User
+    from wastesort.areas.models import Community
+    from wastesort.extensions import db
+    from wastesort.households.transfer import apply_import, plan_import, read_rows
+
+    with app.app_context():
+        community = db.session.scalar(select(Community).order_by(Community.id.desc()))
+        admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
+        prefix = uuid.uuid4().hex[:8]
+        lines = ["code,community,building,unit,room,members,sorting_since"]
+        lines += [f"I{prefix}{n:07d},{community.name},{n // 96},{n // 24 % 4},{n % 24:02d}01,3,"
+                  f"2024-0{1 + n % 9}-1{n % 9}" for n in range(100_000)]
+        data = ("\n".join(lines) + "\n").encode()
+        started = time.perf_counter()
+        plan = plan_import(admin, community.township_id, read_rows("bench.csv", data))
+        assert not plan.errors, plan.errors[:3]
+        created, _ = apply_import(admin, plan)
+        seconds = time.perf_counter() - started
+        rows = [(community.id, d["code"] + "R", d["building"], d["unit"], d["room"],
+                 d["members"], d["sorting_since"].isoformat()) for d in plan.creates]
+        ddl = [sql for (sql,) in db.session.execute(db.text(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'households' AND sql IS NOT NULL "
+            "AND type IN ('table', 'index')"))]
+    raw = sqlite3.connect(tmp / "raw-import.sqlite3")
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    for statement in ddl:
+        raw.execute(statement)
+    started = time.perf_counter()
+    raw.executemany("INSERT INTO households (community_id, code, building, unit, room, members, "
+                    "sorting_since) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    raw.commit()
+    raw_seconds = time.perf_counter() - started
+    raw.close()
+    return {"rows": created, "import_rows_per_s": round(created / seconds),
+            "raw_rows_per_s": round(len(rows) / raw_seconds),
+            "ratio": round((created / seconds) / (len(rows) / raw_seconds), 2)}
+
+
+def peak_rss_mb(task: str, instance: Path) -> float:
+    """Run one task in a fresh process and read its peak resident set."""
+    code = f"""
+import resource, sys, datetime as dt
+sys.path.insert(0, {str(ROOT)!r})
+from wastesort import create_app
+app = create_app({{"INSTANCE_PATH": {str(instance)!r}, "SECRET_KEY": "bench"}})
+with app.app_context():
+    from wastesort.timeutil import local_today
+    today = local_today()
+    if {task!r} == "reports":
+        from wastesort.reports.models import ReportPeriod
+        from wastesort.reports.service import capacity_figures, coverage_figures
+        monday = today - dt.timedelta(days=today.weekday() + 7)
+        coverage_figures(ReportPeriod.WEEK, monday, monday + dt.timedelta(days=6), None)
+        first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        capacity_figures(ReportPeriod.MONTH, first, today.replace(day=1) - dt.timedelta(days=1))
+    else:
+        from sqlalchemy import select
+        from wastesort.accounts.models import User
+        from wastesort.extensions import db
+        from wastesort.households.transfer import csv_stream, export_rows
+        admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
+        with open("/dev/null", "w") as sink:
+            for piece in csv_stream(export_rows(admin)):
+                sink.write(piece)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "MPLCONFIGDIR": tempfile.gettempdir()})
+    return round(int(out.stdout.strip().splitlines()[-1]) / 1024, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instance", required=True)
+    args = parser.parse_args()
+    instance = Path(args.instance)
+    app = app_for(instance)
+    with app.app_context():
+        from wastesort.demo.seed import database_has_data, seed_demo
+        if not database_has_data():
+            seed_demo(scale="city", days=30)
+    token, point_id = ensure_users(app)
+    result = {"pages_p95_ms": pages(app)}
+    with tempfile.TemporaryDirectory(prefix="wastesort-pages-") as tmp:
+        city = posting_rate(app, token, point_id)
+        empty = empty_instance_rates(Path(tmp))
+        result["posting"] = {"city": city, "nearly_empty": empty,
+                             "single_slowdown": round(empty["single_per_s"]
+                                                      / city["single_per_s"], 2),
+                             "batch_slowdown": round(empty["batch_rows_per_s"]
+                                                     / city["batch_rows_per_s"], 2)}
+        result["import_100k"] = import_rate(app, Path(tmp))
+    result["peak_rss_mb"] = {"report_figures": peak_rss_mb("reports", instance),
+                             "export_all_households_csv": peak_rss_mb("export", instance)}
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results" / "city_pages.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {out.relative_to(ROOT)}")
+    print(f"(this process peaked at "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
