@@ -96,11 +96,17 @@ def _check(user: User, data: dict, *, creating: bool, current: Household | None 
     check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
     if data.get("members", 0) is None:
         del data["members"]
-    since = data.get("sorting_since")
-    if since is not None and (not isinstance(since, dt.date) or since > local_today()):
-        errors["sorting_since"] = ["Enter a date that is not in the future."]
+    check_sorting_since(errors, data.get("sorting_since"))
     code = data.get("code")
     if "code" not in errors and code and (current is None or code != current.code) and \
             db.session.scalar(select(func.count()).where(Household.code == code)):
         errors["code"] = [CODE_TAKEN]
     return errors
+
+
+def check_sorting_since(errors: dict, since, today: dt.date | None = None) -> None:
+    """A household's sorting start date, if any, is a date not in the city's future (also the
+    spreadsheet import's rule)."""
+    if since is not None and (not isinstance(since, dt.date)
+                              or since > (today or local_today())):
+        errors["sorting_since"] = ["Enter a date that is not in the future."]

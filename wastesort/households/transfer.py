@@ -34,7 +34,7 @@ from ..rules import check_int, check_text
 from ..timeutil import local_today
 from . import tally
 from .models import Household
-from .service import CODE_TAKEN, MAX_MEMBERS, households_query
+from .service import CODE_TAKEN, MAX_MEMBERS, check_sorting_since, households_query
 
 COLUMNS = ("code", "community", "building", "unit", "room", "members", "sorting_since")
 # Header names accepted besides the column keys (spreadsheets made by hand, in Chinese).
@@ -193,8 +193,8 @@ def check_row(row: dict, communities: dict[str, int], today: dt.date) -> tuple[d
     if "members" not in errors:
         check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
     data["sorting_since"] = _date(row.get("sorting_since"), errors)
-    if data["sorting_since"] is not None and data["sorting_since"] > today:
-        errors["sorting_since"] = ["Enter a date that is not in the future."]
+    if "sorting_since" not in errors:
+        check_sorting_since(errors, data["sorting_since"], today)
     return data, errors
 
 
