@@ -3,16 +3,19 @@
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import delete, text
 
 from wastesort.check import drift
 from wastesort.collections.service import post_batch, post_collection, void_collection
 from wastesort.collections.tonnage import DailyTonnage
+from wastesort.errors_domain import RuleViolation
 from wastesort.households.models import Household
 from wastesort.households.tally import HouseholdTally
 from wastesort.households.transfer import apply_import, plan_import, read_rows
 from wastesort.metrics.capacity import daily_capacity
 from wastesort.metrics.coverage import coverage
+from wastesort.points.service import update_point
 from wastesort.timeutil import local_today
 
 from .factories import add_households
@@ -122,3 +125,18 @@ def test_check_command_reports_and_fixes_drift(runner, db, city):
     assert fixed.exit_code == 0 and "Rebuilt" in fixed.output
     assert drift() == NO_DRIFT
     assert db.session.query(DailyTonnage).one().weight_kg == 700
+
+
+def test_a_point_with_collections_does_not_move_township(db, city):
+    admin, point = city.users["admin"], city.points["a1"]
+    other = city.townships["b1"]
+    post_collection(city.users["staff"], record(city, 300), "before-move")
+    with pytest.raises(RuleViolation) as refused:
+        update_point(admin, point.id, {"township_id": other.id, "community_id": None})
+    assert "register a new point" in refused.value.errors["township_id"][0]
+    db.session.rollback()
+    assert db.session.get(type(point), point.id).township_id == city.townships["a1"].id
+    assert drift() == NO_DRIFT
+    fresh = city.points["a2"]  # no collections yet: it may move
+    update_point(admin, fresh.id, {"township_id": other.id, "community_id": None})
+    assert db.session.get(type(fresh), fresh.id).township_id == other.id

@@ -57,6 +57,8 @@ SERVICE_MESSAGES = (
     lazy_gettext("Enter text."),
     lazy_gettext("No such community."),
     lazy_gettext("No such town or street."),
+    lazy_gettext("This point has collections in its town or street; "
+                 "register a new point there instead."),
     lazy_gettext("No such district."),
     lazy_gettext("No such community in this town or street."),
     lazy_gettext("A community of this name exists in this township."),

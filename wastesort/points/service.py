@@ -10,11 +10,14 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..accounts.scope import limit_to_scope, require_registry_write
 from ..areas.models import Community, Township
+from ..collections.models import Collection
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..rules import apply, check_choice, check_text, get_by_id, valid_id
 from .models import PointKind, RecyclingPoint
 
+MOVED_WITH_COLLECTIONS = ("This point has collections in its town or street; "
+                          "register a new point there instead.")
 FIELDS = ("township_id", "community_id", "name", "kind", "latitude", "longitude", "active")
 
 
@@ -85,6 +88,11 @@ def _check(user: User, data: dict, *, creating: bool,
             errors["township_id"] = ["No such town or street."]
         else:
             require_registry_write(user, township_id)
+            if current is not None and township_id != current.township_id and _has_collections(
+                    current.id):
+                # its tonnage history (daily_tonnage) stays with the town or street it was
+                # weighed in; moving the point would rewrite that history
+                errors["township_id"] = [MOVED_WITH_COLLECTIONS]
     community_id = data.get("community_id") if "community_id" in data else (
         current.community_id if current is not None else None)
     if community_id is not None and "township_id" not in errors:
@@ -102,3 +110,8 @@ def _check(user: User, data: dict, *, creating: bool,
         if field in data and data[field] is None and field not in errors:
             del data[field]
     return errors
+
+
+def _has_collections(point_id: int) -> bool:
+    return db.session.scalar(select(Collection.id).where(
+        Collection.recycling_point_id == point_id).limit(1)) is not None

@@ -425,4 +425,6 @@ ZH = {
     "kitchen waste": "厨余垃圾",
     "residual waste": "其他垃圾",
     "%(num)s day": "%(num)s 天",
+    "This point has collections in its town or street; register a new point there instead.":
+        "该回收点在所属镇街已有收运记录；请在新的镇街登记一个新的回收点。",
 }
