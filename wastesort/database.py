@@ -1,5 +1,7 @@
 """Database behaviour shared by every connection, and the health probe."""
 
+import sqlite3
+
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -9,8 +11,7 @@ from .extensions import db
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite leaves foreign keys off by default; WAL lets readers run beside a writer."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -5,9 +5,10 @@ local day and category (and, for a scoped dashboard, per town or street). ``dail
 holds those sums for the records that are not void.
 
 It is kept in the same transaction as the collections: an ORM flush hook catches postings and
-voids made through the session, and the core-level paths (the batch endpoint, the demo seed)
-call :func:`add_weights`. The upsert adds to the stored sum, so concurrent postings cannot lose
-each other's weight. ``wastesort check`` recomputes it from the collections.
+voids made through the session, and the core-level paths (postings through the API, the demo
+seed) call :func:`add_postings` or :func:`add_weights`. The upsert adds to the stored sum, so
+concurrent postings cannot lose each other's weight. ``wastesort check`` recomputes it from
+the collections.
 """
 
 import datetime as dt
@@ -40,26 +41,32 @@ def add_weights(connection, sums: Counter, records: Counter) -> None:
     rows = [{"collected_on": _as_date(day), "township_id": t, "category": WasteCategory(c),
              "weight_kg": kg, "records": records[day, t, c]}
             for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
-    if not rows:
-        return
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(DailyTonnage)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["collected_on", "township_id", "category"],
-        set_={"weight_kg": DailyTonnage.weight_kg + stmt.excluded.weight_kg,
-              "records": DailyTonnage.records + stmt.excluded.records})
-    connection.execute(stmt, rows)
+    if rows:
+        connection.execute(_upsert(connection.dialect.name), rows)
 
 
-def add_collection_rows(connection, rows) -> None:
-    """For core-level inserts: ``rows`` of (recycling_point_id, collected_on, category,
-    weight_kg) that are not void."""
-    rows = list(rows)
-    townships = point_townships(connection, {r[0] for r in rows})
+_UPSERTS: dict = {}
+
+
+def _upsert(dialect_name: str):
+    """The additive upsert, built once per dialect: a kiosk's posting pays only for running it."""
+    if dialect_name not in _UPSERTS:
+        insert = pg_insert if dialect_name == "postgresql" else sqlite_insert
+        stmt = insert(DailyTonnage)
+        _UPSERTS[dialect_name] = stmt.on_conflict_do_update(
+            index_elements=["collected_on", "township_id", "category"],
+            set_={"weight_kg": DailyTonnage.weight_kg + stmt.excluded.weight_kg,
+                  "records": DailyTonnage.records + stmt.excluded.records})
+    return _UPSERTS[dialect_name]
+
+
+def add_postings(connection, postings) -> None:
+    """For core-level inserts: ``postings`` of (collected_on, township_id, category,
+    weight_kg) that are not void; the caller knows each point's town or street already."""
     sums: Counter = Counter()
     records: Counter = Counter()
-    for point_id, day, category, weight_kg in rows:
-        key = (day, townships[point_id], str(category))
+    for day, township_id, category, weight_kg in postings:
+        key = (day, township_id, str(category))
         sums[key] += weight_kg
         records[key] += 1
     add_weights(connection, sums, records)
