@@ -11,6 +11,10 @@ from itertools import islice
 from .extensions import db
 
 CHUNK_ROWS = 50_000
+# SQLite's page cache while loading (KiB; its default is 2 MiB). New rows land all over a large
+# table's indexes: with the default, dirty index pages are spilled to the WAL and read back
+# again and again within one load (measured at city scale: about a third of the insert time).
+SQLITE_LOAD_CACHE_KIB = 32 * 1024
 
 
 def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -30,11 +34,16 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence]) ->
         return count
     sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})"
     cursor = dbapi.cursor()
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, CHUNK_ROWS)):
-        cursor.executemany(sql, chunk)
-        count += len(chunk)
-    cursor.close()
+    (cache_size,) = cursor.execute("PRAGMA cache_size").fetchone()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        iterator = iter(rows)
+        while chunk := list(islice(iterator, CHUNK_ROWS)):
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")  # dirty pages stay till commit
+        cursor.close()
     return count
 
 

@@ -3,7 +3,9 @@
 Import (CSV or XLSX) goes into one town or street: every row is checked first, with its row
 number, column and message; nothing is stored unless every row is good (all or nothing).
 A household code already registered in that township is updated, a new one created; new rows
-go in through :func:`wastesort.bulk.bulk_insert`, updates through one executemany.
+go in through :func:`wastesort.bulk.bulk_insert`, updates through one executemany. The file is
+read and checked in one pass (each distinct cell checked once), fast enough for 100,000 rows:
+see docs/performance.md.
 
 Export streams CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese) or
 XLSX. Text that begins with ``=``, ``+``, ``-`` or ``@`` is neutralised with a leading
@@ -14,14 +16,17 @@ removes that apostrophe again, so an exported file can be imported back unchange
 import csv
 import datetime as dt
 import io
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -45,7 +50,11 @@ HEADER_ALIASES = {
 TEXT_LENGTHS = {name: Household.__table__.c[name].type.length
                 for name in ("code", "building", "unit", "room")}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CODE_LOOKUP_CHUNK = 1_000
+# The households table's columns in the order of ImportPlan.creates (what bulk_insert takes).
+CREATE_COLUMNS = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
+CODE_LOOKUP_CHUNK = 1_000  # ids per query when reading the updated rows' old values
+EXISTING_LOOKUP_CHUNK = 10_000  # codes per query when looking for registered codes
+CHECK_CACHE_MAX = 50_000  # distinct cell texts remembered per column while checking a file
 XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, header included
 
 
@@ -58,11 +67,18 @@ class RowError:
 
 @dataclass
 class ImportPlan:
+    """What an import would do. ``creates`` holds the new households as tuples in
+    :data:`CREATE_COLUMNS` order (members defaulted to 1, dates as ISO text), ready for
+    :func:`wastesort.bulk.bulk_insert`; ``tallies`` their household tally increments
+    {(community_id, joined_month): n}; ``updates`` the registered households to change, as
+    dicts by primary key (without ``members`` when the file leaves it blank)."""
+
     township_id: int
     rows: int = 0
-    creates: list[dict] = field(default_factory=list)
+    creates: list[tuple] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    tallies: Counter = field(default_factory=Counter)
 
 
 class UnreadableFile(RuleViolation):
@@ -74,31 +90,56 @@ class UnreadableFile(RuleViolation):
 
 # --- reading -----------------------------------------------------------------------------
 
-def read_rows(filename: str, data: bytes) -> Iterator[tuple[int, dict]]:
+class SheetRows:
+    """The data rows of an uploaded CSV or XLSX file, read only when iterated (the file is
+    parsed once, row by row). Iterating gives (row number, {column: value}) for every
+    non-empty data row; :func:`plan_import` reads the bare value lists instead
+    (:meth:`records`)."""
+
+    def __init__(self, filename: str, data: bytes):
+        self.filename = filename
+        self.data = data
+
+    def records(self) -> tuple[list[str], Iterator[list]]:
+        """The column keys named by the header row and an iterator over the value lists of
+        the rows below it (row 2 onwards, empty rows included)."""
+        name = (self.filename or "").lower()
+        if name.endswith(".xlsx"):
+            raw = _xlsx_rows(self.data)
+        elif name.endswith(".csv"):
+            raw = _csv_rows(self.data)
+        else:
+            raise UnreadableFile("Upload a .csv or .xlsx file.")
+        header = next(raw, None)
+        if header is None:
+            raise UnreadableFile("The file is empty.")
+        keys = [_column_key(h) for h in header]
+        missing = [c for c in ("code", "community") if c not in keys]
+        if missing:
+            raise UnreadableFile("The first row must name the columns; missing: "
+                                 + ", ".join(missing) + ". Expected: " + ", ".join(COLUMNS)
+                                 + ".")
+        return keys, raw
+
+    def __iter__(self) -> Iterator[tuple[int, dict]]:
+        keys, raw = self.records()
+        for number, values in enumerate(raw, start=2):
+            if _blank(values):
+                continue
+            row = {}
+            for key, value in zip(keys, values, strict=False):
+                if key in COLUMNS:
+                    row[key] = value
+            yield number, row
+
+
+def read_rows(filename: str, data: bytes) -> SheetRows:
     """(row number, {column: text}) for every non-empty data row of a CSV or XLSX file."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        raw = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        raw = _csv_rows(data)
-    else:
-        raise UnreadableFile("Upload a .csv or .xlsx file.")
-    header = next(raw, None)
-    if header is None:
-        raise UnreadableFile("The file is empty.")
-    keys = [_column_key(h) for h in header]
-    missing = [c for c in ("code", "community") if c not in keys]
-    if missing:
-        raise UnreadableFile("The first row must name the columns; missing: "
-                             + ", ".join(missing) + ". Expected: " + ", ".join(COLUMNS) + ".")
-    for number, values in enumerate(raw, start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        row = {}
-        for key, value in zip(keys, values, strict=False):
-            if key in COLUMNS:
-                row[key] = value
-        yield number, row
+    return SheetRows(filename, data)
+
+
+def _blank(values: list) -> bool:
+    return all(v is None or str(v).strip() == "" for v in values)
 
 
 def _column_key(header) -> str:
@@ -134,6 +175,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
 
 
 # --- checking ----------------------------------------------------------------------------
+# Each column's check turns one cell into (typed value, message or None) with the household
+# rules of households/service.py. A file repeats most cells (communities, buildings, dates),
+# so plan_import remembers the result per distinct text and checks each text once.
 
 def _text(value) -> str:
     if value is None:
@@ -144,6 +188,22 @@ def _text(value) -> str:
     if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
         text = text[1:]  # undo our own export's neutralisation
     return text
+
+
+def _check_text_cell(value, name: str) -> tuple[str, str | None]:
+    errors: dict = {}
+    data = {name: _text(value)}
+    check_text(errors, data, name, TEXT_LENGTHS[name], required=name == "code")
+    return data[name], errors[name][0] if errors else None
+
+
+def _check_community_cell(value, communities: dict[str, int]) -> tuple[int | None, str | None]:
+    community = _text(value)
+    if not community:
+        return None, "This field is required."
+    if community not in communities:
+        return None, f"No community named {community!r} in this town or street."
+    return communities[community], None
 
 
 def _members(value, errors: dict) -> int | None:
@@ -158,6 +218,14 @@ def _members(value, errors: dict) -> int | None:
     except ValueError:
         errors["members"] = [f"Enter a whole number from 1 to {MAX_MEMBERS:,}."]
         return None
+
+
+def _check_members_cell(value) -> tuple[int | None, str | None]:
+    errors: dict = {}
+    data = {"members": _members(value, errors)}
+    if not errors:
+        check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
+    return (None, errors["members"][0]) if errors else (data["members"], None)
 
 
 def _date(value, errors: dict) -> dt.date | None:
@@ -175,77 +243,196 @@ def _date(value, errors: dict) -> dt.date | None:
         return None
 
 
-def check_row(row: dict, communities: dict[str, int], today: dt.date) -> tuple[dict, dict]:
-    """One row as typed household data and its messages by column (the household rules of
-    households/service.py, applied to a spreadsheet row)."""
+def _check_date_cell(value, today: dt.date) -> tuple[str | None, dt.date | None, str | None]:
+    """(ISO text or None, tally month, message or None)."""
     errors: dict = {}
-    data = {name: _text(row.get(name)) for name in ("code", "building", "unit", "room")}
-    for name, length in TEXT_LENGTHS.items():
-        check_text(errors, data, name, length, required=name == "code")
-    community = _text(row.get("community"))
-    if not community:
-        errors["community"] = ["This field is required."]
-    elif community not in communities:
-        errors["community"] = [f"No community named {community!r} in this town or street."]
-    else:
-        data["community_id"] = communities[community]
-    data["members"] = _members(row.get("members"), errors)
-    if "members" not in errors:
-        check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
-    data["sorting_since"] = _date(row.get("sorting_since"), errors)
-    if "sorting_since" not in errors:
-        check_sorting_since(errors, data["sorting_since"], today)
-    return data, errors
+    since = _date(value, errors)
+    if not errors:
+        check_sorting_since(errors, since, today)
+    if errors:
+        return None, None, errors["sorting_since"][0]
+    return (since.isoformat() if since else None), tally.joined_month(since), None
+
+
+def _remembered(cache: dict, value, check, *args):
+    """``check(value, *args)``, remembered for texts (and None). Other cell types (numbers,
+    dates from XLSX) are checked every time: True == 1 == 1.0 as dictionary keys."""
+    result = check(value, *args)
+    if (value is None or type(value) is str) and len(cache) < CHECK_CACHE_MAX:
+        cache[value] = result
+    return result
+
+
+def _value_lists(rows) -> tuple[Iterator[tuple[int, list]], tuple[int, ...], int, bool, bool]:
+    """(numbered value lists, the position of each of COLUMNS in them, the length to pad
+    short rows to, whether that length's last slot stands for columns the file lacks, whether
+    blank rows are still to be skipped)."""
+    if isinstance(rows, SheetRows):
+        keys, raw = rows.records()
+        named = [k for k in keys if k in COLUMNS]
+        if len(named) == len(set(named)):  # no column named twice: read the cells in place
+            width = len(keys)
+            positions = tuple(keys.index(c) if c in keys else width for c in COLUMNS)
+            return enumerate(raw, start=2), positions, max(positions) + 1, width in positions, \
+                True
+        rows = iter(rows)  # a column named twice: the last one wins, as in a dict
+    lists = ((number, [row.get(c) for c in COLUMNS]) for number, row in rows)
+    return lists, tuple(range(len(COLUMNS))), len(COLUMNS), False, False
 
 
 def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) -> ImportPlan:
-    """Check every row against the rules and the registry; nothing is written."""
+    """Check every row against the rules and the registry; nothing is written.
+
+    One pass over the file: each row is checked, and a good one becomes the tuple to insert
+    and a tally increment at once. Then the codes are looked up (10,000 a query) to tell
+    new households from updates."""
     require_registry_write(user, township_id)
     communities = dict(db.session.execute(
         select(Community.name, Community.id).where(Community.township_id == township_id)).all())
     plan = ImportPlan(township_id)
     today = local_today()
-    checked: list[tuple[int, dict]] = []
+    records, positions, need, absent, skip_blank = _value_lists(rows)
+    pick = itemgetter(*positions)
+    width = need - 1 if absent else need
+    errors = plan.errors
+    checked = plan.creates
+    tallies: dict = {}
+    blank_members: set[str] = set()
     first_row_of: dict[str, int] = {}
-    for number, row in rows:
-        plan.rows += 1
-        data, errors = check_row(row, communities, today)
-        code = data.get("code")
-        if "code" not in errors:
-            if code in first_row_of:
-                errors["code"] = [f"The code {code!r} is also on row {first_row_of[code]}."]
-            else:
-                first_row_of[code] = number
-        for column, messages in errors.items():
-            plan.errors.extend(RowError(number, column, m) for m in messages)
-        if not errors:
-            checked.append((number, data))
-    if not plan.rows:
-        plan.errors.append(RowError(1, "file", "The file has no households below the header."))
-    existing = _existing_codes([data["code"] for _, data in checked])
-    for number, data in checked:
-        found = existing.get(data["code"])
-        if found is None:
-            plan.creates.append(data)
-        elif found[1] != township_id:
-            plan.errors.append(RowError(number, "code", CODE_TAKEN + " It belongs to another "
-                                        "town or street."))
+    caches = {name: {} for name in ("community", "building", "unit", "room", "members", "date")}
+    community_cache, members_cache, date_cache = (
+        caches["community"], caches["members"], caches["date"])
+    building_cache, unit_cache, room_cache = caches["building"], caches["unit"], caches["room"]
+    code_max = TEXT_LENGTHS["code"]
+    count = 0
+    for number, values in records:
+        n = len(values)
+        if skip_blank:
+            lead = values[0] if n else None
+            if not (type(lead) is str and lead.strip()) and _blank(values):
+                continue
+        count += 1
+        if n < need:  # a short row: the cells it lacks are empty
+            values = values + [None] * (need - n)
+        elif absent:  # the last slot stands for the columns the file lacks
+            values = values[:width] + [None]
+        code, community, building, unit, room, members, since = pick(values)
+        good = True
+        if type(code) is str and (c := code.strip()) and c[0] != "'" \
+                and len(c) <= code_max and c.isprintable():
+            first = first_row_of.setdefault(c, number)
+            if first != number:
+                errors.append(RowError(number, "code", f"The code {c!r} is also on row {first}."))
+                good = False
         else:
-            plan.updates.append({"id": found[0], **data})
-    plan.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column)
-                                    if e.column in COLUMNS else -1))
+            c, message = _check_text_cell(code, "code")
+            if message:
+                errors.append(RowError(number, "code", message))
+                good = False
+            else:
+                first = first_row_of.setdefault(c, number)
+                if first != number:
+                    errors.append(RowError(number, "code",
+                                           f"The code {c!r} is also on row {first}."))
+                    good = False
+        found = community_cache.get(community)
+        if found is None:
+            found = _remembered(community_cache, community, _check_community_cell, communities)
+        community_id, message = found
+        if message:
+            errors.append(RowError(number, "community", message))
+            good = False
+        found = building_cache.get(building)
+        if found is None:
+            found = _remembered(building_cache, building, _check_text_cell, "building")
+        building, message = found
+        if message:
+            errors.append(RowError(number, "building", message))
+            good = False
+        found = unit_cache.get(unit)
+        if found is None:
+            found = _remembered(unit_cache, unit, _check_text_cell, "unit")
+        unit, message = found
+        if message:
+            errors.append(RowError(number, "unit", message))
+            good = False
+        found = room_cache.get(room)
+        if found is None:
+            found = _remembered(room_cache, room, _check_text_cell, "room")
+        room, message = found
+        if message:
+            errors.append(RowError(number, "room", message))
+            good = False
+        found = members_cache.get(members)
+        if found is None:
+            found = _remembered(members_cache, members, _check_members_cell)
+        members, message = found
+        if message:
+            errors.append(RowError(number, "members", message))
+            good = False
+        found = date_cache.get(since)
+        if found is None:
+            found = _remembered(date_cache, since, _check_date_cell, today)
+        since, month, message = found
+        if message:
+            errors.append(RowError(number, "sorting_since", message))
+            good = False
+        if good:
+            if members is None:
+                blank_members.add(c)
+                members = 1
+            checked.append((community_id, c, building, unit, room, members, since))
+            key = (community_id, month)
+            tallies[key] = tallies.get(key, 0) + 1
+    plan.rows = count
+    if not count:
+        errors.append(RowError(1, "file", "The file has no households below the header."))
+    plan.tallies = Counter(tallies)
+    existing = _existing_codes([row[1] for row in checked])
+    if existing:
+        _split_updates(plan, existing, first_row_of, blank_members)
+    errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
     return plan
 
 
+def _split_updates(plan: ImportPlan, existing: dict, first_row_of: dict[str, int],
+                   blank_members: set[str]) -> None:
+    """Move the rows whose code is registered out of ``plan.creates``: into ``updates``
+    when the household lies in the plan's township, an error on the code otherwise."""
+    creates = []
+    for row in plan.creates:
+        community_id, code, building, unit, room, members, since = row
+        found = existing.get(code)
+        if found is None:
+            creates.append(row)
+            continue
+        plan.tallies[community_id, tally.joined_month(since)] -= 1
+        if found[1] != plan.township_id:
+            plan.errors.append(RowError(first_row_of[code], "code", CODE_TAKEN + " It belongs "
+                                        "to another town or street."))
+            continue
+        update_row = {"id": found[0], "code": code, "building": building, "unit": unit,
+                      "room": room, "community_id": community_id,
+                      "sorting_since": dt.date.fromisoformat(since) if since else None}
+        if code not in blank_members:  # a blank "members" keeps the registered number
+            update_row["members"] = members
+        plan.updates.append(update_row)
+    plan.creates = creates
+
+
 def _existing_codes(codes: list[str]) -> dict[str, tuple[int, int]]:
-    """{code: (household id, township id)} for the codes already registered."""
+    """{code: (household id, township id)} for the codes already registered: 10,000 codes a
+    query, passed as one parameter (a JSON array on SQLite, an array on PostgreSQL)."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    stmt = sql_text(
+        "SELECT h.code, h.id, c.township_id FROM households AS h "
+        "JOIN communities AS c ON c.id = h.community_id WHERE h.code "
+        + ("= ANY(:codes)" if postgresql else "IN (SELECT value FROM json_each(:codes))"))
     found = {}
-    for start in range(0, len(codes), CODE_LOOKUP_CHUNK):
-        chunk = codes[start:start + CODE_LOOKUP_CHUNK]
+    for start in range(0, len(codes), EXISTING_LOOKUP_CHUNK):
+        chunk = codes[start:start + EXISTING_LOOKUP_CHUNK]
         found.update({code: (hid, tid) for code, hid, tid in db.session.execute(
-            select(Household.code, Household.id, Community.township_id)
-            .join(Community, Household.community_id == Community.id)
-            .where(Household.code.in_(chunk)))})
+            stmt, {"codes": chunk if postgresql else json.dumps(chunk)})})
     return found
 
 
@@ -254,23 +441,17 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
     require_registry_write(user, plan.township_id)
     if plan.errors:
         raise RuleViolation({"file": ["The file has errors; nothing was stored."]})
-    columns = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
+    dbapi = db.session.get_bind().dialect.loaded_dbapi
+    plan.creates.sort(key=itemgetter(0))  # by community (file order within): index locality
     try:
-        created = bulk_insert("households", columns, (
-            (d["community_id"], d["code"], d["building"], d["unit"], d["room"],
-             d["members"] or 1,
-             d["sorting_since"].isoformat() if d["sorting_since"] else None)
-            for d in plan.creates))
-        counts = Counter((d["community_id"], tally.joined_month(d["sorting_since"]))
-                         for d in plan.creates)
-        if plan.updates:  # a blank "members" keeps the registered number
+        created = bulk_insert("households", CREATE_COLUMNS, plan.creates)
+        counts = Counter(plan.tallies)
+        if plan.updates:
             counts.update(_tally_changes(plan.updates))
-            db.session.execute(update(Household), [
-                {k: v for k, v in d.items() if k != "members" or v is not None}
-                for d in plan.updates])
+            db.session.execute(update(Household), plan.updates)
         tally.add_counts(db.session.connection(), counts)
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, dbapi.IntegrityError):  # bulk_insert raises the driver's own
         db.session.rollback()
         raise RuleViolation({"file": ["Another change to the same households was saved at "
                                       "the same time; nothing was stored. Import again."]}
