@@ -202,3 +202,25 @@ def test_fast_batch_record_loading_agrees_with_the_schema(item):
     assert set(problems) == set(expected_problems)
     if not problems:
         assert record == expected
+
+
+def test_rows_stored_through_the_driver_read_back_through_the_orm(api, city, db):
+    """store.py writes plain values straight to the driver: they must read back exactly as
+    the answer said (dates, the enum, an aware UTC timestamp, not void)."""
+    single = api.post(URL, as_="staff", json=body(city)).get_json()
+    records = [{**body(city, weight_kg=700 + i), "idempotency_key": f"sync-{i}"}
+               for i in range(3)]
+    batch = api.post(f"{URL}/batch", as_="staff", json={"records": records}).get_json()
+    staff_id = city.users["staff"].id
+    db.session.remove()  # nothing from the requests' identity map: read the stored rows
+    stored = {row.id: row for row in db.session.scalars(select(Collection))}
+    row = stored[single["id"]]
+    assert row.collected_on == local_today() and row.category.value == "kitchen"
+    assert row.posted_at.tzinfo is not None
+    assert row.posted_at == dt.datetime.fromisoformat(single["posted_at"])
+    assert row.voided is False and row.posted_by_id == staff_id
+    for item, record in zip(batch["records"], records, strict=True):
+        row = stored[item["id"]]
+        assert (row.idempotency_key, row.weight_kg, row.collected_on.isoformat()) == (
+            record["idempotency_key"], record["weight_kg"], record["collected_on"])
+        assert row.voided is False and row.void_reason is None

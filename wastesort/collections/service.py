@@ -24,7 +24,7 @@ from ..points.models import RecyclingPoint
 from ..reports.alerts import check_after_posting  # reports (issue 5): capacity alerts
 from ..rules import get_by_id, valid_id
 from ..timeutil import local_today, utcnow
-from . import tonnage
+from . import store
 from .models import Collection
 
 MAX_KEY_LENGTH = 100
@@ -152,42 +152,6 @@ def _existing(key: str, payload_hash: str) -> Collection:
     return row
 
 
-_STORED = ("recycling_point_id", "collected_on", "category", "weight_kg", "posted_by_id",
-           "posted_at", "idempotency_key", "payload_hash", "voided")
-_ROWS_PER_STATEMENT = 500  # x 9 parameters: inside both databases' limits
-
-
-def _insert_collections(user_id: int, posted_at: dt.datetime,
-                        records: list[tuple[str, CollectionInput]]) -> dict[str, int]:
-    """Store checked records (key, input) as not void; returns {idempotency key: id} of the
-    records stored now: a key stored before is left alone (``ON CONFLICT DO NOTHING``), and
-    the caller tells a retry from a conflicting reuse.
-
-    Multi-row ``INSERT … RETURNING`` sent straight to the driver: this is every kiosk's hot
-    path, and SQLAlchemy's per-row parameter processing cost more than the database's own
-    work (~25 ms of a 1,000-record batch). So the values are made plain here, as SQLAlchemy
-    would store them: ISO text on SQLite, Python objects for psycopg.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        mark, at, void = "?", posted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), 0
-        values = [(r.recycling_point_id, r.collected_on.isoformat(), r.category.value,
-                   r.weight_kg, user_id, at, key, r.payload_hash, void) for key, r in records]
-    else:
-        mark, void = "%s", False
-        values = [(r.recycling_point_id, r.collected_on, r.category.value, r.weight_kg,
-                   user_id, posted_at, key, r.payload_hash, void) for key, r in records]
-    one_row = "(" + ", ".join([mark] * len(_STORED)) + ")"
-    ids: dict[str, int] = {}
-    for start in range(0, len(values), _ROWS_PER_STATEMENT):
-        chunk = values[start:start + _ROWS_PER_STATEMENT]
-        sql = (f"INSERT INTO collections ({', '.join(_STORED)}) VALUES "
-               f"{', '.join([one_row] * len(chunk))} ON CONFLICT (idempotency_key) DO NOTHING "
-               "RETURNING idempotency_key, id")
-        ids.update(connection.exec_driver_sql(sql, tuple(v for row in chunk for v in row)).all())
-    return ids
-
-
 def post_collection(user: User, data: dict, idempotency_key: str | None = None
                     ) -> tuple[Collection, bool]:
     """Store one collection; returns (record, created). A retry returns the first record."""
@@ -200,12 +164,10 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
     # Insert first and let the unique key tell a retry: a new posting (the common case) is
     # one INSERT … RETURNING id, a retry or a lost race one SELECT more. The stored values are
     # known, so the answer is built from them (no second SELECT).
-    row_id = _insert_collections(user_id, posted_at, [(key, record)]).get(key)
+    row_id = store.store_new(user_id, posted_at, [(key, record)]).get(key)
     if row_id is None:  # the key is stored already: a retry, or a concurrent request won
         db.session.rollback()
         return _existing(key, record.payload_hash), False
-    tonnage.add_postings(db.session.connection(), [(
-        record.collected_on, record.township_id, record.category, record.weight_kg)])
     db.session.commit()
     row = Collection(id=row_id, recycling_point_id=record.recycling_point_id,
                      collected_on=record.collected_on, category=record.category,
@@ -234,7 +196,7 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
     All or nothing: any invalid record stores none, and the error lists messages by index
     (``{"records": {index: {field: [...]}}}``). Records whose key is already stored with the
     same body are answered, not stored again, so a batch sent twice counts once; a key
-    stored with another body is a 409. A fresh batch is one multi-row INSERT (per 500).
+    stored with another body is a 409. A fresh batch is one INSERT statement.
     """
     _require_poster(user)
     limit = current_app.config["COLLECTION_BATCH_MAX"]
@@ -277,7 +239,7 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
     """Insert every record whose key is new, then answer the others from the stored rows;
     in the common case (a fresh batch) that is one INSERT and no SELECT."""
     records = dict(checked)  # a key sent twice with the same body is stored once
-    ids = _insert_collections(user.id, utcnow(), list(records.items()))
+    ids = store.store_new(user.id, utcnow(), list(records.items()))
     stored_before = [key for key in records if key not in ids]
     if stored_before:  # a resent batch, or keys a concurrent posting stored first
         found = {key: (row_id, digest) for key, row_id, digest in db.session.execute(
@@ -293,11 +255,7 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
             db.session.rollback()
             raise Conflict("The batch collided with a concurrent posting; send it again.")
         ids.update((key, row_id) for key, (row_id, _digest) in found.items())
-    created = {key for key in records if key not in stored_before}
-    if created:
-        tonnage.add_postings(db.session.connection(), (
-            (r.collected_on, r.township_id, r.category, r.weight_kg)
-            for key, r in records.items() if key in created))
+    created = set(records).difference(stored_before)
     db.session.commit()
     return [BatchOutcome(ids[key], key, record.collected_on, key in created)
             for key, record in checked]
