@@ -7,8 +7,6 @@ Against a city-scale SQLite instance (``--instance DIR``; seeded with 3,754,000 
   collections page, as an admin (target < 150 ms);
 - ``POST /api/v1/collections`` and the batch endpoint at city scale against a nearly empty
   database, in-process (target: no more than 20% slower);
-- the household import of 100,000 CSV rows (check + store) against a bare ``executemany`` of the
-  same rows into an identical table (target: at least half the bare rate);
 - peak RSS of a process making the coverage and capacity report figures, and of one exporting
   every household to CSV (target < 300 MB each).
 
@@ -19,7 +17,6 @@ import argparse
 import json
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -132,48 +129,6 @@ def empty_instance_rates(tmp: Path) -> dict:
     return posting_rate(app, token, point_id)
 
 
-def import_rate(app, tmp: Path) -> dict:
-    from sqlalchemy import select
-
-    from wastesort.accounts.models import User
-    from wastesort.areas.models import Community
-    from wastesort.extensions import db
-    from wastesort.households.transfer import apply_import, plan_import, read_rows
-
-    with app.app_context():
-        community = db.session.scalar(select(Community).order_by(Community.id.desc()))
-        admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
-        prefix = uuid.uuid4().hex[:8]
-        lines = ["code,community,building,unit,room,members,sorting_since"]
-        lines += [f"I{prefix}{n:07d},{community.name},{n // 96},{n // 24 % 4},{n % 24:02d}01,3,"
-                  f"2024-0{1 + n % 9}-1{n % 9}" for n in range(100_000)]
-        data = ("\n".join(lines) + "\n").encode()
-        started = time.perf_counter()
-        plan = plan_import(admin, community.township_id, read_rows("bench.csv", data))
-        assert not plan.errors, plan.errors[:3]
-        created, _ = apply_import(admin, plan)
-        seconds = time.perf_counter() - started
-        rows = [(community.id, d["code"] + "R", d["building"], d["unit"], d["room"],
-                 d["members"], d["sorting_since"].isoformat()) for d in plan.creates]
-        ddl = [sql for (sql,) in db.session.execute(db.text(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'households' AND sql IS NOT NULL "
-            "AND type IN ('table', 'index')"))]
-    raw = sqlite3.connect(tmp / "raw-import.sqlite3")
-    raw.execute("PRAGMA journal_mode=WAL")
-    raw.execute("PRAGMA synchronous=NORMAL")
-    for statement in ddl:
-        raw.execute(statement)
-    started = time.perf_counter()
-    raw.executemany("INSERT INTO households (community_id, code, building, unit, room, members, "
-                    "sorting_since) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    raw.commit()
-    raw_seconds = time.perf_counter() - started
-    raw.close()
-    return {"rows": created, "import_rows_per_s": round(created / seconds),
-            "raw_rows_per_s": round(len(rows) / raw_seconds),
-            "ratio": round((created / seconds) / (len(rows) / raw_seconds), 2)}
-
-
 def peak_rss_mb(task: str, instance: Path) -> float:
     """Run one task in a fresh process and read its peak resident set."""
     code = f"""
@@ -210,6 +165,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instance", required=True)
+    parser.add_argument("--only", choices=["pages"],
+                        help="run only this part and print it (bench/results is left alone)")
     args = parser.parse_args()
     instance = Path(args.instance)
     app = app_for(instance)
@@ -219,6 +176,9 @@ def main() -> None:
             seed_demo(scale="city", days=30)
     token, point_id = ensure_users(app)
     result = {"pages_p95_ms": pages(app)}
+    if args.only == "pages":
+        print(json.dumps(result, indent=2))
+        return
     with tempfile.TemporaryDirectory(prefix="wastesort-pages-") as tmp:
         city = posting_rate(app, token, point_id)
         empty = empty_instance_rates(Path(tmp))
@@ -227,7 +187,6 @@ def main() -> None:
                                                       / city["single_per_s"], 2),
                              "batch_slowdown": round(empty["batch_rows_per_s"]
                                                      / city["batch_rows_per_s"], 2)}
-        result["import_100k"] = import_rate(app, Path(tmp))
     result["peak_rss_mb"] = {"report_figures": peak_rss_mb("reports", instance),
                              "export_all_households_csv": peak_rss_mb("export", instance)}
     print(json.dumps(result, indent=2))

@@ -5,8 +5,12 @@ Views stay thin: they parse a form, call the feature's service (where the rules 
 show a :class:`~wastesort.errors_domain.RuleViolation`'s messages beside the fields.
 """
 
-from flask import Blueprint, Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, lazy_gettext
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+
+from flask import Blueprint, Flask, abort, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -16,6 +20,7 @@ from .i18n import translate_message
 
 MAX_PAGE = 10_000  # a bounded page number: an offset past this is never useful
 PER_PAGE = 50
+MAX_ID = 2**31 - 1  # the largest id: a PostgreSQL ``integer`` column
 
 
 def register_pages(app: Flask) -> None:
@@ -27,16 +32,18 @@ def register_pages(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .facilities.views import bp as facilities_bp
     from .households.views import bp as households_bp
+    from .picker import bp as picker_bp
+    from .picker import picker_input
     from .points.views import bp as points_bp
 
     for blueprint in (auth_bp, users_bp, dashboard_bp, communities_bp, households_bp, bins_bp,
-                      points_bp, facilities_bp, collections_bp):
+                      points_bp, facilities_bp, collections_bp, picker_bp):
         app.register_blueprint(blueprint)
     app.context_processor(_navigation)
     app.jinja_env.filters.update(tonnes=tonnes, kg=kg, pct=pct, number=number,
                                  day=day, moment=moment)
     app.jinja_env.globals.update(role_label=role_label, sort_link=sort_link,
-                                 can_write_registry=can_write_registry)
+                                 can_write_registry=can_write_registry, picker=picker_input)
 
 
 def login_required_for(bp: Blueprint) -> None:
@@ -106,10 +113,44 @@ def role_label(role) -> str:
 # --- figures always with their units, in the user's locale -------------------------------
 
 def number(value, digits: int = 0) -> str:
+    """``value`` grouped in thousands with ``digits`` decimals (half to even), in the user's
+    locale: what Babel's ``#,##0.0…`` pattern gives, without parsing the pattern again for
+    each of the hundreds of figures of a page."""
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern)
+    exact = Decimal(str(value)) if isinstance(value, (int, float, Decimal)) \
+        and not isinstance(value, bool) else None
+    if exact is None or not exact.is_finite():
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern)
+    quantum = _QUANTA.get(digits) or Decimal(1).scaleb(-digits)
+    text = format(exact.quantize(quantum, rounding=ROUND_HALF_EVEN), ",f")
+    symbols = _request_symbols()
+    return text.translate(symbols) if symbols else text
+
+
+def _request_symbols() -> dict | None:
+    """The symbol table of the request's locale, looked up once per request."""
+    environ = request.environ if request else {}
+    key = "wastesort.number_symbols"
+    if key not in environ:
+        locale = get_locale()
+        environ[key] = _symbols(str(locale or current_app.config["BABEL_DEFAULT_LOCALE"]))
+    return environ[key]
+
+
+_QUANTA = {n: Decimal(1).scaleb(-n) for n in range(4)}
+
+
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> dict | None:
+    """The locale's group, decimal and minus signs where they differ from ``,.-``."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
+
+    mapping = {",": get_group_symbol(locale), ".": get_decimal_symbol(locale),
+               "-": get_minus_sign_symbol(locale)}
+    table = {ord(k): v for k, v in mapping.items() if k != v}
+    return table or None
 
 
 def tonnes(value, digits: int = 1) -> str:
@@ -154,6 +195,69 @@ def page_number() -> int:
 def paginate(stmt, per_page: int = PER_PAGE):
     return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False,
                        count=True)
+
+
+@dataclass
+class KeysetPage:
+    """One page of a long list, found by the key of its neighbour instead of an offset and
+    without counting the whole list: ``?after=ID`` is the page after the row ``ID`` (in the
+    list's order), ``?before=ID`` the page before it. Bookmarkable, and as fast on page
+    10,000 as on page 1."""
+
+    items: list
+    next_url: str | None  # None on the last page
+    prev_url: str | None  # None on the first page
+    first_url: str | None  # None when this is the first page
+
+
+def as_id(text: str) -> int | None:
+    """``text`` as a row id (digits 0-9 only, within the id range), else None."""
+    if text.isascii() and text.isdigit() and len(text) <= 12 and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def _cursor(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if as_id(raw) is None:
+        abort(400, description=lazy_gettext("The page link is not valid; open the list "
+                                            "again."))
+    return as_id(raw)
+
+
+def keyset_paginate(stmt, key, *, descending: bool = False,
+                    per_page: int = PER_PAGE) -> KeysetPage:
+    """``stmt`` (a SELECT of one entity) ordered by its unique integer column ``key``, one page
+    of ``per_page`` rows from the cursor in the request's ``after`` or ``before`` argument."""
+    after, before = _cursor("after"), _cursor("before")
+    stmt = stmt.order_by(None)
+    forwards = key.desc() if descending else key.asc()
+    backwards = key.asc() if descending else key.desc()
+    items = None
+    if before is not None and after is None:
+        rows = db.session.scalars(
+            stmt.where(key > before if descending else key < before)
+            .order_by(backwards).limit(per_page + 1)).all()
+        if len(rows) > per_page:  # else: back at the start, shown as the first page
+            items, has_prev, has_next = rows[:per_page][::-1], True, True
+    if items is None:
+        if after is not None:
+            stmt = stmt.where(key < after if descending else key > after)
+        rows = db.session.scalars(stmt.order_by(forwards).limit(per_page + 1)).all()
+        items, has_prev, has_next = rows[:per_page], after is not None, len(rows) > per_page
+    args = {k: v for k, v in request.args.items() if k not in ("after", "before", "page")}
+
+    def link(**cursor) -> str:
+        return url_for(request.endpoint, **(request.view_args or {}), **args, **cursor)
+
+    name = key.key
+    return KeysetPage(
+        items=items,
+        next_url=link(after=getattr(items[-1], name)) if has_next and items else None,
+        prev_url=link(before=getattr(items[0], name)) if has_prev and items else None,
+        first_url=link() if has_prev else None)
 
 
 def sort_link(column: str, label: str, current: str, direction: str) -> Markup:

@@ -20,7 +20,7 @@ def test_street_admin_creates_a_household_and_imports_a_file_with_one_bad_row(
     log_in(page, live_server, "street")
     page.click("nav.main >> text=Households")
     page.click("text=New household")
-    page.select_option("select[name=community_id]", str(city.communities["a1c2"].id))
+    pick(page, "community_id", "社区2", f"{city.townships['a1'].name} · a1社区2")
     page.fill("input[name=code]", "E2E-1")
     page.fill("input[name=building]", "5")
     page.fill("input[name=unit]", "1")
@@ -44,6 +44,80 @@ def test_street_admin_creates_a_household_and_imports_a_file_with_one_bad_row(
     assert errors.first.inner_text().split("\t")[:2] == ["row 3", "members"]
     assert "nothing was stored" in page.locator(".import-errors h2").inner_text()
     assert db.session.scalar(select(Household).where(Household.code == "E2E-2")) is None
+
+
+def pick(page, field: str, typed: str, label: str) -> None:
+    """Choose ``label`` in the searchable picker of ``field`` after typing ``typed``."""
+    search = page.locator(f"#{field}-search")
+    search.fill(typed)
+    page.locator(f'#{field}-options[data-query="{typed}"]').wait_for(state="attached")
+    option = page.locator(f"#{field}-options [role=option]", has_text=label)
+    option.wait_for()
+    option.click()
+    assert search.input_value() == label
+
+
+def test_admin_posts_for_a_point_found_with_the_picker(live_server, open_page, city, db):
+    page = open_page()
+    log_in(page, live_server, "admin")
+    page.goto(f"{live_server}/collections/")
+    assert page.locator("input[name=recycling_point_id]").get_attribute("type") == "hidden"
+    assert page.locator("select[name=recycling_point_id]").count() == 0
+    search = page.locator("#recycling_point_id-search")
+    search.fill("回收站")
+    page.locator('#recycling_point_id-options[data-query="回收站"]').wait_for()
+    options = page.locator("#recycling_point_id-options [role=option]")
+    assert options.count() == 3  # a1, a2 and b1's stations
+    # the keyboard works too: down to the third suggestion, Enter
+    search.press("ArrowDown")
+    search.press("ArrowDown")
+    search.press("ArrowDown")
+    chosen = options.nth(2).inner_text()
+    search.press("Enter")
+    assert search.input_value() == chosen
+    pick(page, "recycling_point_id", "b1", f"{city.townships['b1'].name} · b1回收站")
+    page.select_option("select[name=category]", "residual")
+    page.fill("input[name=weight_kg]", "480")
+    page.click("button.wide")
+    assert "Saved: 480 kg of Residual waste (grey bin)" in page.locator(".flash").inner_text()
+    rows = db.session.scalars(select(Collection)).all()
+    assert [(r.weight_kg, r.recycling_point_id) for r in rows] == [(480, city.points["b1"].id)]
+
+
+def test_a_word_not_chosen_from_the_picker_is_explained_beside_the_field(
+        live_server, open_page, city, db):
+    page = open_page()
+    log_in(page, live_server, "street")
+    page.goto(f"{live_server}/households/new")
+    page.locator("#community_id-search").fill("nowhere")
+    page.locator('#community_id-options[data-query="nowhere"]').wait_for(state="attached")
+    assert page.locator(".picker-status").inner_text() == "Nothing found."
+    assert page.locator("#community_id-options").is_hidden()
+    page.fill("input[name=code]", "E2E-9")
+    page.click("button[type=submit].primary")
+    assert "Choose a community from the suggestions" in \
+        page.locator("#community_id-errors").inner_text()
+    assert page.locator("#community_id-search").input_value() == "nowhere"
+    assert db.session.scalar(select(Household).where(Household.code == "E2E-9")) is None
+
+
+def test_without_script_the_number_is_typed(live_server, chromium, city, db):
+    context = chromium.new_context(locale="en-US", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, live_server, "street")
+        page.goto(f"{live_server}/communities/")
+        number = city.communities["a1c2"].id
+        assert page.locator("td.num", has_text=str(number)).count() == 1
+        page.goto(f"{live_server}/households/new")
+        page.fill("input[name=community_id]", str(number))
+        page.fill("input[name=code]", "NOJS-1")
+        page.click("button[type=submit].primary")
+        assert page.locator(".flash").inner_text() == "Household NOJS-1 saved."
+        row = db.session.scalar(select(Household).where(Household.code == "NOJS-1"))
+        assert row.community_id == number
+    finally:
+        context.close()
 
 
 def test_point_staff_post_a_collection_on_a_phone(live_server, open_page, city, db):

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from ..pages import optional_int
+from ..picker import PickerField
 from .models import Role
 
 
@@ -25,18 +26,16 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[], validate_choice=False)
     township_id = SelectField(_l("Town or street (street administrators)"), coerce=optional_int,
                               choices=[], validate_choice=False)
-    recycling_point_id = SelectField(_l("Recycling point (point staff)"), coerce=optional_int,
-                                     choices=[], validate_choice=False)
+    recycling_point_id = PickerField(_l("Recycling point (point staff)"), kind="points",
+                                     active_only=True)
     email = EmailField(_l("E-mail"))
     password = PasswordField(_l("Password"))
     active = BooleanField(_l("Active"), default=True)
 
-    def set_choices(self, townships, points, role_label) -> None:
+    def set_choices(self, townships, role_label) -> None:
         self.role.choices = [(r.value, role_label(r)) for r in Role]
         self.township_id.choices = [("", "—")] + [(t.id, f"{t.district.name} · {t.name}")
                                                   for t in townships]
-        self.recycling_point_id.choices = [("", "—")] + [
-            (p.id, f"{p.township.name} · {p.name}") for p in points]
 
     def data_for_service(self, creating: bool) -> dict:
         data = {"role": self.role.data, "email": (self.email.data or "").strip() or None,

@@ -21,7 +21,6 @@ from ..areas.models import Township
 from ..errors_domain import RuleViolation
 from ..extensions import db
 from ..pages import login_required_for, paginate, role_label, safe_next, show_rule_errors
-from ..points.models import RecyclingPoint
 from .forms import LanguageForm, LoginForm, UserForm
 from .models import Role, User
 from .service import add_user, get_user, update_user, users_query
@@ -85,11 +84,7 @@ def language():
 def _choices(form: UserForm) -> None:
     townships = db.session.scalars(select(Township).options(joinedload(Township.district))
                                    .order_by(Township.district_id, Township.name))
-    points = db.session.scalars(select(RecyclingPoint)
-                                .options(joinedload(RecyclingPoint.township))
-                                .where(RecyclingPoint.active)
-                                .order_by(RecyclingPoint.township_id, RecyclingPoint.name))
-    form.set_choices(townships, points, role_label)
+    form.set_choices(townships, role_label)
 
 
 @users_bp.get("/")

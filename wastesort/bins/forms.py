@@ -8,7 +8,7 @@ from wtforms.validators import Optional
 from ..bins.models import BinStatus
 from ..collections.forms import CATEGORY_LABELS
 from ..enums import WasteCategory
-from ..pages import optional_int
+from ..picker import PickerField
 
 STATUS_LABELS = {
     BinStatus.IN_SERVICE: _l("in service"),
@@ -18,8 +18,7 @@ STATUS_LABELS = {
 
 
 class BinForm(FlaskForm):
-    community_id = SelectField(_l("Community"), coerce=optional_int, choices=[],
-                               validate_choice=False)
+    community_id = PickerField(_l("Community"), kind="communities")
     serial = StringField(_l("Serial number"))
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
     capacity_l = IntegerField(_l("Capacity (litres)"), validators=[Optional()],

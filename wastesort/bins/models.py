@@ -1,6 +1,6 @@
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..areas.models import Community
@@ -16,7 +16,11 @@ class BinStatus(enum.StrEnum):
 
 class SortingBin(db.Model):
     __tablename__ = "sorting_bins"
-    __table_args__ = (CheckConstraint("capacity_l > 0", name="capacity_positive"),)
+    __table_args__ = (
+        CheckConstraint("capacity_l > 0", name="capacity_positive"),
+        # coverage counts the bins in service per community and category from this index alone
+        Index("ix_sorting_bins_status_community_category", "status", "community_id", "category"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)

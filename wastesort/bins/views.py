@@ -9,7 +9,6 @@ from ..accounts.scope import require_registry_write
 from ..areas.models import Community
 from ..collections.forms import CATEGORY_LABELS
 from ..enums import WasteCategory
-from ..households.views import community_choices
 from ..pages import form_page, login_required_for, paginate
 from .forms import STATUS_LABELS, BinForm
 from .models import BinStatus, SortingBin
@@ -33,8 +32,7 @@ def index():
     if q:
         stmt = stmt.where(SortingBin.serial.contains(q, autoescape=True))
     return render_template("bins/index.html", page=paginate(stmt), q=q, category=category,
-                           status=status, community_id=community_id,
-                           communities=community_choices(), categories=CATEGORY_LABELS,
+                           status=status, community_id=community_id, categories=CATEGORY_LABELS,
                            statuses=STATUS_LABELS)
 
 
@@ -42,7 +40,6 @@ def index():
 def create():
     """Add a bin to a community the user may write."""
     form = BinForm()
-    form.community_id.choices = community_choices()
     return form_page(form, lambda: create_bin(current_user, form.data_for_service()),
                      template="registry_form.html", heading=_("New bin"),
                      cancel_url=url_for(".index"), done_url=lambda b: url_for(".index"),
@@ -57,7 +54,6 @@ def edit(bin_id: int):
     form = BinForm(obj=row)
     if request.method == "GET":
         form.category.data, form.status.data = row.category.value, row.status.value
-    form.community_id.choices = community_choices()
     return form_page(form, lambda: update_bin(current_user, row.id, form.data_for_service()),
                      template="registry_form.html", heading=_("Edit bin %(serial)s",
                                                               serial=row.serial),

@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import Optional
 
 from ..enums import WasteCategory
+from ..picker import PickerField
 
 CATEGORY_LABELS = {
     WasteCategory.RECYCLABLE: _l("Recyclable (blue bin)"),
@@ -17,13 +18,8 @@ CATEGORY_LABELS = {
 }
 
 
-def _point_id(value):
-    return int(value) if value not in (None, "") else None
-
-
 class CollectionForm(FlaskForm):
-    recycling_point_id = SelectField(_l("Recycling point"), coerce=_point_id, choices=[],
-                                     validate_choice=False)
+    recycling_point_id = PickerField(_l("Recycling point"), kind="points", active_only=True)
     collected_on = DateField(_l("Date collected"),
                              validators=[Optional()])
     category = SelectField(_l("Category"), choices=[], validate_choice=False)

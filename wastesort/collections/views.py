@@ -6,14 +6,13 @@ import uuid
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Role
 from ..errors_domain import Conflict, RuleViolation
 from ..extensions import db
 from ..pages import day as format_day
-from ..pages import login_required_for, number, paginate, show_rule_errors
-from ..points.models import RecyclingPoint
+from ..pages import keyset_paginate, login_required_for, number, show_rule_errors
 from ..timeutil import local_today
 from .forms import CATEGORY_LABELS, CollectionForm, VoidForm
 from .models import Collection
@@ -31,21 +30,12 @@ login_required_for(bp)
 POSTERS = (Role.ADMIN, Role.POINT_STAFF)
 
 
-def _point_choices(form: CollectionForm) -> None:
-    if current_user.role is Role.POINT_STAFF:
-        point = current_user.recycling_point
-        form.recycling_point_id.choices = [(point.id, point.name)]
-    else:
-        form.recycling_point_id.choices = [
-            (p.id, f"{p.township.name} · {p.name}") for p in db.session.scalars(
-                select(RecyclingPoint).where(RecyclingPoint.active)
-                .order_by(RecyclingPoint.township_id, RecyclingPoint.name))]
-
-
 def _page(form: CollectionForm | None, status: int = 200):
-    stmt = visible_collections(current_user).order_by(Collection.posted_at.desc(),
-                                                      Collection.id.desc())
-    return render_template("collections/index.html", form=form, page=paginate(stmt, 20),
+    """The page with the latest postings first (by id: the order they were stored in),
+    20 at a time, each page found from the last id of the one before."""
+    stmt = visible_collections(current_user).options(joinedload(Collection.recycling_point))
+    page = keyset_paginate(stmt, Collection.id, descending=True, per_page=20)
+    return render_template("collections/index.html", form=form, page=page,
                            void_form=VoidForm(), labels=CATEGORY_LABELS), status
 
 
@@ -55,7 +45,6 @@ def index():
     if current_user.role not in POSTERS:
         return _page(None)
     form = CollectionForm()
-    _point_choices(form)
     if request.method == "GET":
         form.collected_on.data = local_today()
         if current_user.role is Role.POINT_STAFF:

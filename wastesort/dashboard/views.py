@@ -19,7 +19,7 @@ from ..areas.models import District, Township
 from ..collections.forms import CATEGORY_LABELS
 from ..extensions import db
 from ..metrics.capacity import daily_capacity
-from ..metrics.coverage import community_coverage, coverage, township_coverage
+from ..metrics.coverage import community_coverage, coverage_levels, township_coverage
 from ..pages import login_required_for, number, pct
 from ..timeutil import local_today
 from .charts import coverage_chart, tonnage_chart
@@ -62,12 +62,13 @@ def index():
         rows = community_coverage(today, township_id=township.id)
         scope_name = township.name
     elif district_id is not None:
-        summary = coverage("district", today, district_id=district_id)[0]
-        rows = township_coverage(today, district_id=district_id)
-        scope_name = summary["name"]
+        # one count of the district's towns and streets gives both the rows and the total
+        summary, districts, rows = coverage_levels(today, district_id=district_id)
+        summary = districts[0] if districts else summary
+        scope_name = districts[0]["name"] if districts else \
+            db.session.get(District, district_id).name
     else:
-        summary = coverage("city", today)[0]
-        rows = township_coverage(today)
+        summary, _districts, rows = coverage_levels(today)
         scope_name = _("Chongqing (whole city)")
     sort = request.args.get("sort", "coverage")
     sort = sort if sort in SORT_KEYS else "coverage"

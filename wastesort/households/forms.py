@@ -8,11 +8,11 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import Optional
 
 from ..pages import optional_int
+from ..picker import PickerField
 
 
 class HouseholdForm(FlaskForm):
-    community_id = SelectField(_l("Community"), coerce=optional_int, choices=[],
-                               validate_choice=False)
+    community_id = PickerField(_l("Community"), kind="communities")
     code = StringField(_l("Household code"))
     building = StringField(_l("Building"))
     unit = StringField(_l("Unit"))

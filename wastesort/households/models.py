@@ -17,8 +17,9 @@ class Household(db.Model):
     __table_args__ = (
         CheckConstraint("members > 0", name="members_positive"),
         Index("ix_households_community_sorting", "community_id", "sorting_since"),
-        # coverage as of a day counts the households that started earlier that month
-        Index("ix_households_sorting_since", "sorting_since"),
+        # coverage as of a day counts the households that started earlier that month, per
+        # community: from this index alone, without reading the household rows
+        Index("ix_households_sorting_since_community", "sorting_since", "community_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,11 +22,16 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import Role
 from ..accounts.scope import require_registry_write
 from ..areas.models import Community
-from ..areas.service import communities_query
 from ..areas.views import township_choices
 from ..errors_domain import Forbidden, RuleViolation
 from ..extensions import db
-from ..pages import can_write_registry, form_page, login_required_for, paginate, show_rule_errors
+from ..pages import (
+    can_write_registry,
+    form_page,
+    keyset_paginate,
+    login_required_for,
+    show_rule_errors,
+)
 from ..timeutil import local_today
 from .forms import ConfirmImportForm, HouseholdForm, ImportForm
 from .models import Household
@@ -35,11 +40,6 @@ from .transfer import apply_import, csv_stream, export_rows, plan_import, read_r
 
 bp = Blueprint("household_pages", __name__, url_prefix="/households")
 login_required_for(bp)
-
-
-def community_choices() -> list[tuple[int, str]]:
-    stmt = communities_query(current_user).options(joinedload(Community.township))
-    return [(c.id, f"{c.township.name} · {c.name}") for c in db.session.scalars(stmt)]
 
 
 def _filters() -> dict:
@@ -51,23 +51,23 @@ def _filters() -> dict:
 
 @bp.get("/")
 def index():
-    """Households of the user's scope: search by code, filter by place and coverage."""
+    """Households of the user's scope: search by code, filter by place and coverage; pages
+    of 50 by id, found from the last id of the page before (no count of millions of rows)."""
     q = request.args.get("q", "").strip()[:32]
     filters = _filters()
     stmt = households_query(current_user, **filters).options(
         joinedload(Household.community).joinedload(Community.township))
     if q:
         stmt = stmt.where(Household.code.contains(q, autoescape=True))
-    return render_template("households/index.html", page=paginate(stmt), q=q,
-                           filters=filters, townships=township_choices(),
-                           communities=community_choices(), today=local_today())
+    return render_template("households/index.html", page=keyset_paginate(stmt, Household.id),
+                           q=q, filters=filters, townships=township_choices(),
+                           today=local_today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """Register a household in a community the user may write."""
     form = HouseholdForm()
-    form.community_id.choices = community_choices()
     return form_page(form, lambda: create_household(current_user, form.data_for_service()),
                      template="registry_form.html", heading=_("New household"),
                      cancel_url=url_for(".index"), done_url=lambda h: url_for(".index", q=h.code),
@@ -80,7 +80,6 @@ def edit(household_id: int):
     household = get_household(current_user, household_id)  # 404 outside the user's scope
     require_registry_write(current_user, household.community.township_id)  # 403 for readers
     form = HouseholdForm(obj=household)
-    form.community_id.choices = community_choices()
     return form_page(form, lambda: update_household(current_user, household.id,
                                                     form.data_for_service()),
                      template="registry_form.html",

@@ -26,7 +26,8 @@ LEVELS = ("city", "district", "township", "community")
 def _household_counts(unit_col, as_of: dt.date, where):
     """{unit: (households, covered as of the day)}: the per-community monthly tallies for the
     months before ``as_of``'s month, plus the households that started in that month up to
-    ``as_of`` (an index range on ``sorting_since``) — never the 3.75 million rows."""
+    ``as_of`` (a range of the index on ``sorting_since`` and community) — never the 3.75
+    million rows."""
     month = as_of.replace(day=1)
     before = func.sum(case((HouseholdTally.joined_month < month, HouseholdTally.households),
                            else_=0))
@@ -34,22 +35,32 @@ def _household_counts(unit_col, as_of: dt.date, where):
                .join(Community, HouseholdTally.community_id == Community.id)
                .join(Township, Community.township_id == Township.id)
                .where(*where).group_by(unit_col))
-    this_month = (select(unit_col, func.count(Household.id))
-                  .join(Community, Household.community_id == Community.id)
+    starters = (select(Household.community_id, func.count().label("n"))
+                .where(Household.sorting_since.between(month, as_of))
+                .group_by(Household.community_id).subquery())
+    this_month = (select(unit_col, func.sum(starters.c.n))
+                  .join(Community, starters.c.community_id == Community.id)
                   .join(Township, Community.township_id == Township.id)
-                  .where(Household.sorting_since.between(month, as_of), *where)
-                  .group_by(unit_col))
+                  .where(*where).group_by(unit_col))
     started = dict(db.session.execute(this_month).all())
     return {unit: (int(n or 0), int(c or 0) + int(started.get(unit, 0)))
             for unit, n, c in db.session.execute(tallies)}
 
 
 def _bin_counts(unit_col, where):
-    stmt = (select(unit_col, SortingBin.category, func.count(SortingBin.id))
-            .join(Community, SortingBin.community_id == Community.id)
+    """Bins in service per unit and category: counted per community first, from the index
+    on (status, community, category) alone and in its order, and only those few thousand
+    counts joined to their town or street (not each of the 80,000 bins)."""
+    per_community = (select(SortingBin.community_id, SortingBin.category,
+                            func.count().label("n"))
+                     .where(SortingBin.status == BinStatus.IN_SERVICE)
+                     .group_by(SortingBin.community_id, SortingBin.category)
+                     .subquery())
+    stmt = (select(unit_col, per_community.c.category, func.sum(per_community.c.n))
+            .join(Community, per_community.c.community_id == Community.id)
             .join(Township, Community.township_id == Township.id)
-            .where(SortingBin.status == BinStatus.IN_SERVICE, *where)
-            .group_by(unit_col, SortingBin.category))
+            .where(*where)
+            .group_by(unit_col, per_community.c.category))
     counts: dict = defaultdict(dict)
     for unit, category, n in db.session.execute(stmt):
         counts[unit][WasteCategory(category).value] = int(n)

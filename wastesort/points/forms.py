@@ -6,6 +6,7 @@ from wtforms import BooleanField, DecimalField, SelectField, StringField
 from wtforms.validators import Optional
 
 from ..pages import optional_int
+from ..picker import PickerField
 from .models import PointKind
 
 KIND_LABELS = {PointKind.STATION: _l("staffed station"),
@@ -15,8 +16,7 @@ KIND_LABELS = {PointKind.STATION: _l("staffed station"),
 class PointForm(FlaskForm):
     township_id = SelectField(_l("Town or street"), coerce=optional_int, choices=[],
                               validate_choice=False)
-    community_id = SelectField(_l("Community (optional)"), coerce=optional_int, choices=[],
-                               validate_choice=False)
+    community_id = PickerField(_l("Community (optional)"), kind="communities")
     name = StringField(_l("Name"))
     kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
     latitude = DecimalField(_l("Latitude"), places=6, validators=[Optional()])

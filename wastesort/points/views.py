@@ -7,7 +7,6 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.scope import require_registry_write
 from ..areas.views import township_choices
-from ..households.views import community_choices
 from ..pages import form_page, login_required_for, paginate
 from .forms import KIND_LABELS, PointForm
 from .models import RecyclingPoint
@@ -19,7 +18,6 @@ login_required_for(bp)
 
 def _choices(form: PointForm) -> None:
     form.township_id.choices = township_choices()
-    form.community_id.choices = [("", "—"), *community_choices()]
 
 
 @bp.get("/")

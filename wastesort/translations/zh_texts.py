@@ -221,6 +221,25 @@ ZH = {
     "Page %(n)s of %(m)s": "第 %(n)s 页，共 %(m)s 页",
     "%(n)s in all": "共 %(n)s 条",
     "Next": "下一页",
+    "First page": "第一页",
+    "The page link is not valid; open the list again.": "分页链接无效，请重新打开列表。",
+    "No households here.": "这里没有住户。",
+    "No older postings.": "没有更早的填报记录。",
+    "No.": "编号",
+    # the searchable picker of a community or a recycling point
+    "Search by name or number": "按名称或编号搜索",
+    "Search a point by name or number": "按名称或编号搜索回收点",
+    "Nothing found.": "没有找到。",
+    "More found: type more of the name.": "结果较多，请输入更完整的名称。",
+    "The search failed; try again.": "搜索失败，请重试。",
+    "Without script: enter the number shown in the list of communities.":
+        "浏览器未启用脚本时：请填写社区列表中显示的编号。",
+    "Without script: enter the number shown in the list of recycling points.":
+        "浏览器未启用脚本时：请填写回收点列表中显示的编号。",
+    "Choose a community from the suggestions, or enter its number.":
+        "请从搜索结果中选择社区，或填写社区编号。",
+    "Choose a recycling point from the suggestions, or enter its number.":
+        "请从搜索结果中选择回收点，或填写回收点编号。",
     "day": "日",
     # collections
     "Recycling point": "回收点",
