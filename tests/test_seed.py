@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from wastesort.areas.models import District, Township, TownshipKind
 from wastesort.collections.models import Collection
@@ -62,6 +62,22 @@ def test_seed_is_deterministic(db):
                               .order_by(Household.id).limit(500)).all() == first
     assert db.session.scalars(select(Collection.weight_kg).order_by(Collection.id)).all() \
         == weights
+
+
+def test_seed_gathers_planner_statistics_on_postgresql(db):
+    """Millions of COPY rows and no statistics yet (autovacuum off or not yet run) would leave
+    the planner guessing: the seed analyzes the tables it loaded."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    before = db.session.scalar(text("SELECT clock_timestamp()"))
+    summary = seed_demo(scale="sample", days=1, today=TODAY)
+    assert "analyze" in summary.seconds
+    analyzed = dict(db.session.execute(text(
+        "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname IN "
+        "('households', 'household_tallies', 'collections', 'daily_tonnage', 'sorting_bins')")
+    ).all())
+    assert len(analyzed) == 5
+    assert all(when is not None and when >= before for when in analyzed.values()), analyzed
 
 
 def test_refuses_a_database_with_data_unless_reset(db, city):

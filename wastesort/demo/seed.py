@@ -121,9 +121,23 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     collections = _collections(rng, points, days, today)
     db.session.commit()
     seconds["bins_and_collections"] = time.perf_counter() - mark
+    if db.session.get_bind().dialect.name == "postgresql":
+        mark = time.perf_counter()
+        analyze()
+        seconds["analyze"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     return SeedSummary(len(districts), len(townships), sum(map(len, communities.values())),
                        households, bins, len(points), facilities, collections, seconds)
+
+
+def analyze() -> None:
+    """PostgreSQL: gather the planner's statistics on every table just loaded (a second or
+    two at city scale). Without them (autovacuum off, or not yet run after millions of COPY
+    rows) the planner guesses row counts and value distributions: at city scale a GROUP BY
+    over the 365 days of collections took 1.8 s instead of 0.7 s."""
+    names = ", ".join(t.name for t in db.metadata.sorted_tables)
+    db.session.execute(db.text(f"ANALYZE {names}"))
+    db.session.commit()
 
 
 def _districts() -> list[District]:
