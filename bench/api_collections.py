@@ -2,14 +2,15 @@
 same machine (issue 3, "Benchmark"): wrk when installed (``apt-get install -y wrk``, Debian's
 package), else a Python load generator.
 
-Three endpoints, in one run:
-  real   POST /api/v1/collections, a bearer token and a fresh Idempotency-Key per request;
-  parse  a bare Flask endpoint that parses the same JSON and answers;
-  insert a bare Flask endpoint that inserts the same row with plain sqlite3 (psycopg on
-         PostgreSQL), one commit per request;
-and the batch endpoint (1,000 records per request, fresh keys) in rows per second. Prints
-requests per second, p99 latency and the ratios; target: real >= 0.4 x insert, batch >=
-50,000 rows/s.
+Five endpoints, in interleaved rounds of one run:
+  real        POST /api/v1/collections, a bearer token and a fresh Idempotency-Key per request;
+  parse       a bare Flask endpoint that parses the same JSON and answers;
+  insert      a bare Flask endpoint that inserts the same row with plain sqlite3 (psycopg on
+              PostgreSQL), one commit per request;
+  batch       POST /api/v1/collections/batch, 1,000 records per request with fresh keys;
+  bare-batch  a bare endpoint inserting the same 1,000 rows with one plain executemany.
+Prints requests per second, p99 latency and the ratios; targets: real >= 0.4 x insert, batch
+>= 50,000 rows/s. Results also go to bench/results/api_collections_<database>.json.
 
     .venv/bin/python bench/api_collections.py                      # SQLite, a temporary file
     .venv/bin/python bench/api_collections.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
@@ -90,6 +91,26 @@ def serve():
              data["weight_kg"], dt.datetime.now(dt.UTC).isoformat(),
              request.headers["Idempotency-Key"]))
         return {"ok": True}, 201
+
+    @bare.post("/insert-batch")
+    def insert_batch():
+        """The batch's bare counterpart: the same rows, one plain executemany, one commit."""
+        records = request.get_json()["records"]
+        db, m = plain_connection()
+        now = dt.datetime.now(dt.UTC).isoformat()
+        sql = ("INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg, "
+               "posted_at, idempotency_key, payload_hash, voided) "
+               f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, '', false)")
+        rows = [(r["recycling_point_id"], r["collected_on"], r["category"], r["weight_kg"], now,
+                 r["idempotency_key"]) for r in records]
+        if m == "?":
+            db.execute("BEGIN")
+            db.executemany(sql, rows)
+            db.execute("COMMIT")
+        else:
+            with db.transaction(), db.cursor() as cursor:
+                cursor.executemany(sql, rows)
+        return {"ok": True, "rows": len(rows)}, 200
 
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/bare": bare})
     # Move everything loaded so far out of the garbage collector's sight: otherwise each full
@@ -236,7 +257,7 @@ def load_wrk(port, path, token, body, seconds, concurrency, tmp: Path) -> dict:
                                     "batch": body.batch, "mode": "batch" if body.batch else "one",
                                     "token": token, "nonce": uuid.uuid4().hex})
     command = ["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency),
-               "-d", f"{seconds:g}s", "--timeout", "30s", "-s", str(script),
+               "-d", f"{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(script),
                f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
@@ -301,7 +322,8 @@ def main() -> None:
                 ("real", "/api/v1/collections", Body(point_id)),
                 ("parse", "/bare/parse", Body(point_id)),
                 ("insert", "/bare/insert", Body(point_id)),
-                ("batch", "/api/v1/collections/batch", Body(point_id, options.batch_size)))
+                ("batch", "/api/v1/collections/batch", Body(point_id, options.batch_size)),
+                ("bare-batch", "/bare/insert-batch", Body(point_id, options.batch_size)))
             # Interleaved rounds: a machine that slows down mid-run slows every endpoint alike,
             # so the ratios stay fair even when the absolute figures drift.
             rounds: dict[str, list[dict]] = {name: [] for name, _, _ in endpoints}
@@ -322,18 +344,22 @@ def main() -> None:
     generator = "wrk" if shutil.which("wrk") else "Python load generator"
     print(f"database {kind}; gunicorn 2 sync workers; {generator}, {options.concurrency} "
           f"connections; {options.rounds} interleaved rounds, {options.seconds:g} s per endpoint")
-    print(f"{'endpoint':<8} {'requests':>9} {'errors':>7} {'socket':>7} {'req/s':>9} {'p99 ms':>8}")
+    print(f"{'endpoint':<10} {'requests':>9} {'errors':>7} {'socket':>7} {'req/s':>9} "
+          f"{'p99 ms':>8}")
     for name, r in run.items():
-        print(f"{name:<8} {r['requests']:>9} {r['errors']:>7} {r['socket_errors']:>7} "
+        print(f"{name:<10} {r['requests']:>9} {r['errors']:>7} {r['socket_errors']:>7} "
               f"{r['rps']:>9.1f} {r['p99_ms']:>8.1f}")
     batch_rows = run["batch"]["rps"] * options.batch_size
     ratios = {"real_per_parse": round(run["real"]["rps"] / run["parse"]["rps"], 2),
               "real_per_insert": round(run["real"]["rps"] / run["insert"]["rps"], 2),
-              "batch_rows_per_s": round(batch_rows)}
+              "batch_rows_per_s": round(batch_rows),
+              "bare_batch_rows_per_s": round(run["bare-batch"]["rps"] * options.batch_size),
+              "batch_per_bare_batch": round(run["batch"]["rps"] / run["bare-batch"]["rps"], 2)}
     print("(errors: answers other than 2xx; socket: requests cut off when the load stops)")
     print(f"real / parse  = {ratios['real_per_parse']:.2f}")
     print(f"real / insert = {ratios['real_per_insert']:.2f} (target >= 0.40)")
-    print(f"batch rows/s  = {batch_rows:,.0f} (target >= 50,000)")
+    print(f"batch rows/s  = {batch_rows:,.0f} (target >= 50,000); bare batch insert "
+          f"{ratios['bare_batch_rows_per_s']:,} rows/s, ratio {ratios['batch_per_bare_batch']:.2f}")
     out = ROOT / "bench" / "results" / f"api_collections_{kind.lower()}.json"
     out.write_text(json.dumps({"database": kind, "generator": generator,
                                "concurrency": options.concurrency, "rounds": options.rounds,

@@ -15,8 +15,6 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from .sqlite_writers import QueuedWritersConnection
-
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "default.py"
 
 
@@ -60,10 +58,7 @@ def _complete_and_check(app: Flask) -> None:
         raise ConfigError(f"SQLALCHEMY_DATABASE_URI: not a usable database URL ({exc})") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError("SQLALCHEMY_DATABASE_URI: only sqlite and postgresql are supported")
-    options = cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    if url.get_backend_name() == "sqlite" and cfg.get("SQLITE_QUEUE_WRITERS", True):
-        connect_args = {"factory": QueuedWritersConnection, **options.get("connect_args", {})}
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

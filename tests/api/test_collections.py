@@ -187,21 +187,34 @@ def test_void_keeps_the_record(api, city, db):
     {},
     [],
 ])
-def test_fast_batch_record_loading_agrees_with_the_schema(item):
-    """The batch endpoint loads records by hand for speed; it must accept and refuse exactly
-    what BatchRecordSchema does, field by field."""
+def test_fast_record_loading_agrees_with_the_schemas(item):
+    """The posting and batch endpoints load records by hand for speed; they must accept and
+    refuse exactly what the marshmallow schemas do, field by field."""
     import marshmallow as ma
 
-    from wastesort.collections.schemas import BatchRecordSchema, load_batch_record
+    from wastesort.collections.schemas import (
+        BatchRecordSchema,
+        CollectionFields,
+        CollectionInSchema,
+        load_batch_record,
+    )
+
+    def reference(schema, data):
+        try:
+            return schema.load(data), {}
+        except ma.ValidationError as exc:
+            return None, exc.messages
 
     record, problems = load_batch_record(item)
-    try:
-        expected, expected_problems = BatchRecordSchema().load(item), {}
-    except ma.ValidationError as exc:
-        expected, expected_problems = None, exc.messages
+    expected, expected_problems = reference(BatchRecordSchema(), item)
     assert set(problems) == set(expected_problems)
     if not problems:
         assert record == expected
+    posting = {k: v for k, v in item.items() if k != "idempotency_key"} \
+        if isinstance(item, dict) else item
+    assert reference(CollectionInSchema(), posting) == reference(CollectionFields(), posting) \
+        or set(reference(CollectionInSchema(), posting)[1]) == \
+        set(reference(CollectionFields(), posting)[1])
 
 
 def test_rows_stored_through_the_driver_read_back_through_the_orm(api, city, db):

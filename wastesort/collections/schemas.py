@@ -12,7 +12,10 @@ from ..rules import MAX_ID
 from .service import MAX_KEY_LENGTH, MAX_REASON_LENGTH
 
 
-class CollectionInSchema(ma.Schema):
+class CollectionFields(ma.Schema):
+    """The four fields of a posting, loaded by marshmallow (the reference for the hand-made
+    loader below, and the base of the shapes that are only dumped)."""
+
     recycling_point_id = Id(required=True)
     collected_on = ma.fields.Date(required=True, metadata={
         "description": "Local date in the city; not in the future, not older than the "
@@ -22,12 +25,23 @@ class CollectionInSchema(ma.Schema):
         "description": "Whole kilograms, at most COLLECTION_MAX_WEIGHT_KG (default 50,000)."})
 
 
+class CollectionInSchema(CollectionFields):
+    """One posting. Documented by its fields, loaded by :func:`load_record` (a kiosk's every
+    posting goes through here; marshmallow took a tenth of the request)."""
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        record, problems = load_record(data, _POSTING_FIELDS)
+        if problems:
+            raise ma.ValidationError(problems)
+        return record
+
+
 class IdempotencyHeader(ma.Schema):
     idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, data_key="Idempotency-Key", metadata={
         "description": "Makes a retry safe: the same key and body answer the first record."})
 
 
-class CollectionSchema(CollectionInSchema):
+class CollectionSchema(CollectionFields):
     id = ma.fields.Integer(dump_only=True)
     posted_by_id = ma.fields.Integer(dump_only=True, allow_none=True)
     posted_at = ma.fields.DateTime(dump_only=True)
@@ -38,7 +52,7 @@ class CollectionSchema(CollectionInSchema):
     voided_by_id = ma.fields.Integer(dump_only=True, allow_none=True)
 
 
-class BatchRecordSchema(CollectionInSchema):
+class BatchRecordSchema(CollectionFields):
     idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, required=True)
 
 
@@ -72,18 +86,24 @@ class BatchSchema(ma.Schema):
 
 _CATEGORIES = {c.value: c for c in WasteCategory}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RECORD_FIELDS = ("recycling_point_id", "collected_on", "category", "weight_kg",
-                  "idempotency_key")
+_POSTING_FIELDS = ("recycling_point_id", "collected_on", "category", "weight_kg")
+_RECORD_FIELDS = (*_POSTING_FIELDS, "idempotency_key")
 
 
 def load_batch_record(item) -> tuple[dict, dict]:
-    """One batch record's shapes, checked by hand as :class:`BatchRecordSchema` would
-    (tests/api/test_collections.py compares the two); returns (record, messages by field)."""
+    """One batch record's shapes, checked by hand as :class:`BatchRecordSchema` would."""
+    return load_record(item, _RECORD_FIELDS)
+
+
+def load_record(item, fields: tuple[str, ...]) -> tuple[dict, dict]:
+    """A posting's or a batch record's shapes, checked by hand as :class:`CollectionFields`
+    (and :class:`BatchRecordSchema`) would: tests/api/test_collections.py compares them;
+    returns (record, messages by field)."""
     if not isinstance(item, dict):
         return {}, {"_schema": ["Invalid input type."]}
-    problems = {name: ["Unknown field."] for name in item if name not in _RECORD_FIELDS}
+    problems = {name: ["Unknown field."] for name in item if name not in fields}
     record = {}
-    for name in _RECORD_FIELDS:
+    for name in fields:
         if name not in item:
             problems[name] = ["Missing data for required field."]
             continue
