@@ -31,7 +31,7 @@ MAX_KEY_LENGTH = 100
 MAX_REASON_LENGTH = 200
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a third of a batch record's checks
 class CollectionInput:
     recycling_point_id: int
     collected_on: dt.date
@@ -42,7 +42,7 @@ class CollectionInput:
 
     def __post_init__(self):
         text = f"{self.recycling_point_id}|{self.collected_on}|{self.category}|{self.weight_kg}"
-        object.__setattr__(self, "payload_hash", hashlib.sha256(text.encode()).hexdigest())
+        self.payload_hash = hashlib.sha256(text.encode()).hexdigest()
 
 
 class PostingRules:
