@@ -81,7 +81,23 @@ def pages(app) -> dict:
                                            "password": "bench-password"})
     assert response.status_code in (302, 303), response.status_code
     return {url: p95_ms(client, url) for url in ("/dashboard/", "/households/",
-                                                 "/collections/")}
+                                                 "/collections/", *search_urls(app))}
+
+
+def search_urls(app) -> list[str]:
+    """The household code search: a whole code (where saving a household lands), the first
+    9 characters of one (its district and town or street: tens of thousands of matches) and
+    a code that matches nothing."""
+    from sqlalchemy import func, select
+
+    from wastesort.extensions import db
+    from wastesort.households.models import Household
+
+    with app.app_context():
+        middle = db.session.scalar(select(func.max(Household.id))) // 2
+        code = db.session.scalar(select(Household.code).where(Household.id >= middle)
+                                 .order_by(Household.id).limit(1))
+    return [f"/households/?q={code}", f"/households/?q={code[:9]}", "/households/?q=X0"]
 
 
 def posting_rate(app, token: str, point_id: int) -> dict:
@@ -165,8 +181,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instance", required=True)
-    parser.add_argument("--only", choices=["pages"],
-                        help="run only this part and print it (bench/results is left alone)")
+    parser.add_argument("--only", choices=["pages", "memory"],
+                        help="run only this part (memory: pages and peak RSS) and print it "
+                             "(bench/results is left alone)")
     args = parser.parse_args()
     instance = Path(args.instance)
     app = app_for(instance)
@@ -177,6 +194,11 @@ def main() -> None:
     token, point_id = ensure_users(app)
     result = {"pages_p95_ms": pages(app)}
     if args.only == "pages":
+        print(json.dumps(result, indent=2))
+        return
+    if args.only == "memory":
+        result["peak_rss_mb"] = {"report_figures": peak_rss_mb("reports", instance),
+                                 "export_all_households_csv": peak_rss_mb("export", instance)}
         print(json.dumps(result, indent=2))
         return
     with tempfile.TemporaryDirectory(prefix="wastesort-pages-") as tmp:

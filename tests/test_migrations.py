@@ -19,3 +19,20 @@ def test_migrations_reached_head(db):
     head = ScriptDirectory.from_config(config).get_current_head()
     with db.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head
+
+
+def test_household_codes_in_code_point_order_on_postgresql(db):
+    """Autogenerate does not compare collations: the code column is "C" on PostgreSQL (as the
+    model says), so that "code starts with" is a range of its index in any locale."""
+    from sqlalchemy import text
+
+    from wastesort.households.models import Household
+
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            return
+        collation = connection.scalar(text(
+            "SELECT collation_name FROM information_schema.columns "
+            "WHERE table_name = 'households' AND column_name = 'code'"))
+        model = Household.__table__.c.code.type.dialect_impl(connection.dialect).collation
+    assert collation == model == "C"

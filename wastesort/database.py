@@ -18,6 +18,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # cache_size stays SQLite's default (2 MiB a connection): 16 or 64 MiB made the city-scale
+    # dashboard no faster through the app (docs/performance.md) while costing that much per
+    # pooled connection; no mmap_size either (mapped file pages count in the RSS). Only the
+    # bulk loads (the household import) raise it while loading: wastesort/bulk.py.
     cursor.close()
 
 

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import String
 
 from .accounts.models import Role
 from .extensions import db, login_manager
@@ -217,21 +218,29 @@ def as_id(text: str) -> int | None:
     return None
 
 
-def _cursor(name: str) -> int | None:
+def _cursor(name: str, text_length: int | None = None) -> int | str | None:
+    """The ``name`` argument as a cursor: a row id, or for a text key (``text_length``
+    characters at most) the text itself."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if as_id(raw) is None:
+    if text_length is not None:
+        cursor = raw if len(raw) <= text_length and raw.isprintable() else None
+    else:
+        cursor = as_id(raw)
+    if cursor is None:
         abort(400, description=lazy_gettext("The page link is not valid; open the list "
                                             "again."))
-    return as_id(raw)
+    return cursor
 
 
 def keyset_paginate(stmt, key, *, descending: bool = False,
                     per_page: int = PER_PAGE) -> KeysetPage:
-    """``stmt`` (a SELECT of one entity) ordered by its unique integer column ``key``, one page
-    of ``per_page`` rows from the cursor in the request's ``after`` or ``before`` argument."""
-    after, before = _cursor("after"), _cursor("before")
+    """``stmt`` (a SELECT of one entity) ordered by its unique column ``key`` (an integer, or
+    a string such as the household code), one page of ``per_page`` rows from the cursor in
+    the request's ``after`` or ``before`` argument."""
+    text_length = (key.type.length or 256) if isinstance(key.type, String) else None
+    after, before = _cursor("after", text_length), _cursor("before", text_length)
     stmt = stmt.order_by(None)
     forwards = key.desc() if descending else key.asc()
     backwards = key.asc() if descending else key.desc()

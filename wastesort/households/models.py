@@ -24,7 +24,11 @@ class Household(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    code: Mapped[str] = mapped_column(String(32), unique=True)
+    # Code point order on both databases (SQLite compares text so; "C" on PostgreSQL, whatever
+    # the database's locale), so that "code starts with" is a range of the unique index
+    # (service.code_starts_with) and codes list in the same order everywhere.
+    code: Mapped[str] = mapped_column(
+        String(32).with_variant(String(32, collation="C"), "postgresql"), unique=True)
     building: Mapped[str] = mapped_column(String(20), default="")
     unit: Mapped[str] = mapped_column(String(10), default="")
     room: Mapped[str] = mapped_column(String(10), default="")

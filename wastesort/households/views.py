@@ -46,22 +46,22 @@ def _filters() -> dict:
     covered = request.args.get("covered")
     return {"township_id": request.args.get("township_id", type=int),
             "community_id": request.args.get("community_id", type=int),
-            "covered": {"yes": True, "no": False}.get(covered)}
+            "covered": {"yes": True, "no": False}.get(covered),
+            "code_prefix": request.args.get("q", "").strip()[:32] or None}
 
 
 @bp.get("/")
 def index():
-    """Households of the user's scope: search by code, filter by place and coverage; pages
-    of 50 by id, found from the last id of the page before (no count of millions of rows)."""
-    q = request.args.get("q", "").strip()[:32]
+    """Households of the user's scope: search by the start of the code, filter by place and
+    coverage; pages of 50 by id (by code when searching), found from the last one of the page
+    before (no count of millions of rows)."""
     filters = _filters()
     stmt = households_query(current_user, **filters).options(
         joinedload(Household.community).joinedload(Community.township))
-    if q:
-        stmt = stmt.where(Household.code.contains(q, autoescape=True))
-    return render_template("households/index.html", page=keyset_paginate(stmt, Household.id),
-                           q=q, filters=filters, townships=township_choices(),
-                           today=local_today())
+    key = Household.code if filters["code_prefix"] else Household.id
+    return render_template("households/index.html", page=keyset_paginate(stmt, key),
+                           q=filters["code_prefix"] or "", filters=filters,
+                           townships=township_choices(), today=local_today())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -207,7 +207,7 @@ ZH = {
     "Treatment facilities": "末端处理设施",
     "city capacity %(t)s t/day": "全市处理能力 %(t)s 吨/日",
     "New facility": "新建处理设施",
-    "Code contains": "户编码包含",
+    "Code starts with": "户编码开头为",
     "Sorting": "分类情况",
     "covered": "已覆盖",
     "not yet covered": "尚未覆盖",
