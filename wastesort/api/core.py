@@ -113,19 +113,25 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     return _page_schemas[name]
 
 
-def paginate(stmt, args: dict) -> dict:
-    """Run ``stmt`` (a SELECT with a stable ORDER BY) for one page, with the total count."""
+def paginate(stmt, args: dict, total: int | None = None) -> dict:
+    """Run ``stmt`` (a SELECT with a stable ORDER BY) for one page, with the total count
+    (counted here unless the caller knows it)."""
     page, size = args["page"], args["page_size"]
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count())
+                                  .select_from(stmt.order_by(None).subquery()))
     items = db.session.scalars(stmt.limit(size).offset((page - 1) * size)).all()
     return {"items": items, "page": page, "page_size": size, "total_items": total,
             "total_pages": (total + size - 1) // size}
 
 
-def paged(query_function, args: dict) -> dict:
+def paged(query_function, args: dict, count_function=None) -> dict:
     """One page of ``query_function(caller, **filters)``, the filters being ``args`` without
-    the page arguments."""
+    the page arguments; ``count_function(caller, **filters)`` may give the total cheaper than
+    counting the rows (None: count them)."""
     from .auth import current_api_user
 
     filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
-    return paginate(query_function(current_api_user(), **filters), args)
+    caller = current_api_user()
+    total = count_function(caller, **filters) if count_function else None
+    return paginate(query_function(caller, **filters), args, total)

@@ -17,7 +17,7 @@ class Households(MethodView):
     @blp.response(200, page_of(HouseholdSchema))
     def get(self, args):
         """Households by id, filtered by community, township, district or coverage."""
-        return paged(service.households_query, args)
+        return paged(service.households_query, args, service.count_households)
 
     @blp.arguments(HouseholdSchema)
     @blp.response(201, HouseholdSchema)

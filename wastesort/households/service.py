@@ -10,11 +10,12 @@ import datetime as dt
 from sqlalchemy import false, func, select
 
 from ..accounts.models import User
-from ..accounts.scope import limit_to_scope, require_registry_write
+from ..accounts.scope import limit_to_scope, require_registry_write, township_scope
 from ..areas.models import Community, Township
 from ..areas.service import writable_community
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
+from ..metrics.coverage import household_count
 from ..rules import apply, check_int, check_text, commit_unique, get_by_id, valid_id
 from ..timeutil import local_today
 from .models import Household
@@ -48,6 +49,25 @@ def households_query(user: User, *, community_id: int | None = None,
         is_covered = Household.sorting_since.is_not(None) & (Household.sorting_since <= day)
         stmt = stmt.where(is_covered if covered else ~is_covered)
     return stmt.order_by(Household.code if code_prefix else Household.id)
+
+
+def count_households(user: User, *, community_id: int | None = None,
+                     township_id: int | None = None, district_id: int | None = None,
+                     covered: bool | None = None, as_of: dt.date | None = None,
+                     code_prefix: str | None = None) -> int | None:
+    """The number of rows :func:`households_query` gives for the same arguments, from the
+    household tallies (an API page's total; counting the rows took ~0.3 s at city scale).
+    None when searching by code: the caller counts those rows (an index range)."""
+    if code_prefix:
+        return None
+    scope = township_scope(user)  # 403 for roles that read no registry
+    if scope is not None:
+        if township_id is not None and township_id != scope:
+            return 0
+        township_id = scope
+    return household_count(as_of or local_today(), district_id=district_id,
+                           township_id=township_id, community_id=community_id,
+                           covered=covered)
 
 
 def code_starts_with(prefix: str):
