@@ -58,7 +58,10 @@ def _complete_and_check(app: Flask) -> None:
         raise ConfigError(f"SQLALCHEMY_DATABASE_URI: not a usable database URL ({exc})") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError("SQLALCHEMY_DATABASE_URI: only sqlite and postgresql are supported")
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A server may drop idle connections (restarts, timeouts): ping them when taken from the
+    # pool. An SQLite file has nothing to drop.
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                   {"pool_pre_ping": url.get_backend_name() == "postgresql"})
 
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

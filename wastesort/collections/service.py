@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import Role, User
 from ..accounts.scope import reads_everything
@@ -174,8 +173,6 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
                      weight_kg=record.weight_kg, posted_by_id=user_id, posted_at=posted_at,
                      idempotency_key=key, payload_hash=record.payload_hash, voided=False,
                      void_reason=None, voided_at=None, voided_by_id=None)
-    make_transient_to_detached(row)  # a row as loaded from the database, without loading it
-    db.session.add(row)
     check_after_posting([row.collected_on])  # reports (issue 5): capacity alerts, once per day
     return row, True
 
