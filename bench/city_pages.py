@@ -11,9 +11,19 @@ Against a city-scale SQLite instance (``--instance DIR``; seeded with 3,754,000 
   every household to CSV (target < 300 MB each).
 
     .venv/bin/python bench/city_pages.py --instance /tmp/city
+
+With ``--database-url postgresql+psycopg://USER@HOST/DB`` the same measurements run against an
+already seeded PostgreSQL city (migrated to head here; the bench adds a user, tokens and
+postings, so point it at a copy: ``createdb -T city_bench city_pages_pg``). The nearly empty
+comparison then uses a database ``<DB>_nearly_empty`` on the same server, created and dropped
+by the script. Results go to ``bench/results/city_pages_postgresql.json``.
+
+    .venv/bin/python bench/city_pages.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/city_pages_pg
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -31,12 +41,19 @@ BENCH_CONFIG = {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 
 
-def app_for(instance: Path):
+def app_config(instance: Path, database_url: str | None) -> dict:
+    config = {"INSTANCE_PATH": str(instance)}
+    if database_url:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url
+    return config
+
+
+def app_for(instance: Path, database_url: str | None = None):
     from flask_migrate import upgrade
 
     from wastesort import create_app
 
-    app = create_app({"INSTANCE_PATH": str(instance), **BENCH_CONFIG})
+    app = create_app({**app_config(instance, database_url), **BENCH_CONFIG})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     return app
@@ -128,11 +145,39 @@ def posting_rate(app, token: str, point_id: int) -> dict:
     return {"single_per_s": round(single, 1), "batch_rows_per_s": round(batch)}
 
 
-def empty_instance_rates(tmp: Path) -> dict:
-    """The same posting on a nearly empty database: the demo registry, no households."""
+def empty_instance_rates(tmp: Path, database_url: str | None = None) -> dict:
+    """The same posting on a nearly empty database: the demo registry, no households. On
+    PostgreSQL (``database_url``) a database ``<name>_nearly_empty`` on the same server, made
+    and dropped here."""
+    if database_url:
+        with scratch_database(database_url, "_nearly_empty") as url:
+            return _empty_rates(tmp, url)
+    return _empty_rates(tmp, None)
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str, suffix: str):
+    """Create an empty PostgreSQL database next to ``database_url``'s; drop it afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(database_url)
+    name = f"{url.database}{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_rates(tmp: Path, database_url: str | None) -> dict:
     from wastesort.demo.seed import seed_demo
 
-    app = app_for(tmp / "empty")
+    app = app_for(tmp / "empty", database_url)
     with app.app_context():
         seed_demo(scale="sample", days=0)
         from sqlalchemy import text
@@ -142,16 +187,22 @@ def empty_instance_rates(tmp: Path) -> dict:
         db.session.execute(text("DELETE FROM households"))
         db.session.commit()
     token, point_id = ensure_users(app)
-    return posting_rate(app, token, point_id)
+    try:
+        return posting_rate(app, token, point_id)
+    finally:
+        with app.app_context():
+            from wastesort.extensions import db
+            db.engine.dispose()
 
 
-def peak_rss_mb(task: str, instance: Path) -> float:
-    """Run one task in a fresh process and read its peak resident set."""
+def peak_rss_mb(task: str, instance: Path, database_url: str | None = None) -> float:
+    """Run one task in a fresh process and read its peak resident set (``VmHWM`` of the new
+    process: its ``ru_maxrss`` would start at this process's peak)."""
     code = f"""
-import resource, sys, datetime as dt
+import sys, datetime as dt
 sys.path.insert(0, {str(ROOT)!r})
 from wastesort import create_app
-app = create_app({{"INSTANCE_PATH": {str(instance)!r}, "SECRET_KEY": "bench"}})
+app = create_app({{**{app_config(instance, database_url)!r}, "SECRET_KEY": "bench"}})
 with app.app_context():
     from wastesort.timeutil import local_today
     today = local_today()
@@ -171,7 +222,9 @@ with app.app_context():
         with open("/dev/null", "w") as sink:
             for piece in csv_stream(export_rows(admin)):
                 sink.write(piece)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries the parent's peak over fork and exec into ru_maxrss
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**os.environ, "MPLCONFIGDIR": tempfile.gettempdir()})
@@ -180,16 +233,31 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instance", required=True)
+    parser.add_argument("--instance", help="the SQLite instance folder (seeded when empty); "
+                        "with --database-url only the instance folder (default: a temporary one)")
+    parser.add_argument("--database-url", help="an already seeded PostgreSQL city, e.g. "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/city_pages_pg (a copy: the "
+                        "bench writes to it)")
     parser.add_argument("--only", choices=["pages", "memory"],
                         help="run only this part (memory: pages and peak RSS) and print it "
                              "(bench/results is left alone)")
     args = parser.parse_args()
-    instance = Path(args.instance)
-    app = app_for(instance)
+    if not args.instance and not args.database_url:
+        parser.error("give --instance (SQLite) or --database-url (PostgreSQL)")
+    with tempfile.TemporaryDirectory(prefix="wastesort-pages-instance-") as scratch:
+        run(args, Path(args.instance or scratch), args.database_url)
+
+
+def run(args, instance: Path, database_url: str | None) -> None:
+    app = app_for(instance, database_url)
     with app.app_context():
         from wastesort.demo.seed import database_has_data, seed_demo
+        from wastesort.extensions import db
+        dialect = db.engine.dialect.name
         if not database_has_data():
+            if database_url:
+                raise SystemExit(f"{database_url}: no data; seed a city first "
+                                 "(wastesort demo seed --scale city)")
             seed_demo(scale="city", days=30)
     token, point_id = ensure_users(app)
     result = {"pages_p95_ms": pages(app)}
@@ -197,26 +265,30 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     if args.only == "memory":
-        result["peak_rss_mb"] = {"report_figures": peak_rss_mb("reports", instance),
-                                 "export_all_households_csv": peak_rss_mb("export", instance)}
+        result["peak_rss_mb"] = memory(instance, database_url)
         print(json.dumps(result, indent=2))
         return
     with tempfile.TemporaryDirectory(prefix="wastesort-pages-") as tmp:
         city = posting_rate(app, token, point_id)
-        empty = empty_instance_rates(Path(tmp))
+        empty = empty_instance_rates(Path(tmp), database_url)
         result["posting"] = {"city": city, "nearly_empty": empty,
                              "single_slowdown": round(empty["single_per_s"]
                                                       / city["single_per_s"], 2),
                              "batch_slowdown": round(empty["batch_rows_per_s"]
                                                      / city["batch_rows_per_s"], 2)}
-    result["peak_rss_mb"] = {"report_figures": peak_rss_mb("reports", instance),
-                             "export_all_households_csv": peak_rss_mb("export", instance)}
+    result["peak_rss_mb"] = memory(instance, database_url)
     print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / "city_pages.json"
+    name = "city_pages.json" if dialect == "sqlite" else f"city_pages_{dialect}.json"
+    out = ROOT / "bench" / "results" / name
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {out.relative_to(ROOT)}")
     print(f"(this process peaked at "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+def memory(instance: Path, database_url: str | None) -> dict:
+    return {"report_figures": peak_rss_mb("reports", instance, database_url),
+            "export_all_households_csv": peak_rss_mb("export", instance, database_url)}
 
 
 if __name__ == "__main__":
