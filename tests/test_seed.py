@@ -66,7 +66,8 @@ def test_seed_is_deterministic(db):
 
 def test_seed_gathers_planner_statistics_on_postgresql(db):
     """Millions of COPY rows and no statistics yet (autovacuum off or not yet run) would leave
-    the planner guessing: the seed analyzes the tables it loaded."""
+    the planner guessing, and no visibility map would keep index-only scans reading the table:
+    the seed vacuums and analyzes the tables it loaded."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     before = db.session.scalar(text("SELECT clock_timestamp()"))
@@ -78,6 +79,13 @@ def test_seed_gathers_planner_statistics_on_postgresql(db):
     ).all())
     assert len(analyzed) == 5
     assert all(when is not None and when >= before for when in analyzed.values()), analyzed
+    vacuumed = dict(db.session.execute(text(
+        "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN "
+        "('households', 'collections')")).all())
+    assert all(when is not None and when >= before for when in vacuumed.values()), vacuumed
+    all_visible = db.session.scalar(text(
+        "SELECT relallvisible FROM pg_class WHERE relname = 'households'"))
+    assert all_visible > 0
 
 
 def test_refuses_a_database_with_data_unless_reset(db, city):
