@@ -15,8 +15,6 @@ import datetime as dt
 from collections import Counter
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, event, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..enums import WasteCategory, enum_column_type
@@ -38,26 +36,29 @@ class DailyTonnage(db.Model):
 
 def add_weights(connection, sums: Counter, records: Counter) -> None:
     """Add {(day, township_id, category): kg} and record counts (negative to subtract)."""
-    rows = [{"collected_on": _as_date(day), "township_id": t, "category": WasteCategory(c),
-             "weight_kg": kg, "records": records[day, t, c]}
+    sqlite = connection.dialect.name == "sqlite"
+    rows = [(_day_value(day, sqlite), t, str(c), kg, records[day, t, c])
             for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
     if rows:
-        connection.execute(_upsert(connection.dialect.name), rows)
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.executemany(_UPSERT.replace("%s", "?") if sqlite else _UPSERT, rows)
+        cursor.close()
 
 
-_UPSERTS: dict = {}
+# The additive upsert, plain SQL for both databases, run on the driver's cursor: every posting
+# pays for it, and SQLAlchemy's statement handling cost more than SQLite's own work.
+_UPSERT = """
+    INSERT INTO daily_tonnage (collected_on, township_id, category, weight_kg, records)
+    VALUES (%s, %s, %s, %s, %s)
+    ON CONFLICT (collected_on, township_id, category) DO UPDATE
+    SET weight_kg = daily_tonnage.weight_kg + excluded.weight_kg,
+        records = daily_tonnage.records + excluded.records"""
 
 
-def _upsert(dialect_name: str):
-    """The additive upsert, built once per dialect: a kiosk's posting pays only for running it."""
-    if dialect_name not in _UPSERTS:
-        insert = pg_insert if dialect_name == "postgresql" else sqlite_insert
-        stmt = insert(DailyTonnage)
-        _UPSERTS[dialect_name] = stmt.on_conflict_do_update(
-            index_elements=["collected_on", "township_id", "category"],
-            set_={"weight_kg": DailyTonnage.weight_kg + stmt.excluded.weight_kg,
-                  "records": DailyTonnage.records + stmt.excluded.records})
-    return _UPSERTS[dialect_name]
+def _day_value(day, sqlite: bool):
+    """A day as each driver takes it: ISO text for SQLite (as SQLAlchemy stores a Date)."""
+    day = _as_date(day)
+    return day.isoformat() if sqlite else day
 
 
 def add_postings(connection, postings) -> None:
