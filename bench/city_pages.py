@@ -145,14 +145,16 @@ def posting_rate(app, token: str, point_id: int) -> dict:
     return {"single_per_s": round(single, 1), "batch_rows_per_s": round(batch)}
 
 
-def empty_instance_rates(tmp: Path, database_url: str | None = None) -> dict:
-    """The same posting on a nearly empty database: the demo registry, no households. On
-    PostgreSQL (``database_url``) a database ``<name>_nearly_empty`` on the same server, made
-    and dropped here."""
+@contextlib.contextmanager
+def nearly_empty_app(tmp: Path, database_url: str | None = None):
+    """(app, token, point id) of a nearly empty database: the demo registry, no households.
+    On PostgreSQL (``database_url``) a database ``<name>_nearly_empty`` on the same server,
+    made and dropped here."""
     if database_url:
         with scratch_database(database_url, "_nearly_empty") as url:
-            return _empty_rates(tmp, url)
-    return _empty_rates(tmp, None)
+            yield _empty_app(tmp, url)
+    else:
+        yield _empty_app(tmp, None)
 
 
 @contextlib.contextmanager
@@ -174,7 +176,7 @@ def scratch_database(database_url: str, suffix: str):
         admin.dispose()
 
 
-def _empty_rates(tmp: Path, database_url: str | None) -> dict:
+def _empty_app(tmp: Path, database_url: str | None):
     from wastesort.demo.seed import seed_demo
 
     app = app_for(tmp / "empty", database_url)
@@ -187,12 +189,11 @@ def _empty_rates(tmp: Path, database_url: str | None) -> dict:
         db.session.execute(text("DELETE FROM households"))
         db.session.commit()
     token, point_id = ensure_users(app)
-    try:
-        return posting_rate(app, token, point_id)
-    finally:
-        with app.app_context():
-            from wastesort.extensions import db
-            db.engine.dispose()
+    return app, token, point_id
+
+
+def _mean_rates(rates: list[dict]) -> dict:
+    return {key: round(sum(r[key] for r in rates) / len(rates), 1) for key in rates[0]}
 
 
 def peak_rss_mb(task: str, instance: Path, database_url: str | None = None) -> float:
@@ -269,8 +270,16 @@ def run(args, instance: Path, database_url: str | None) -> None:
         print(json.dumps(result, indent=2))
         return
     with tempfile.TemporaryDirectory(prefix="wastesort-pages-") as tmp:
-        city = posting_rate(app, token, point_id)
-        empty = empty_instance_rates(Path(tmp), database_url)
+        # City and nearly empty in alternating rounds: a machine that slows down mid-run slows
+        # both alike (run one after the other, noise alone gave 0.7-1.4x on PostgreSQL).
+        with nearly_empty_app(Path(tmp), database_url) as (empty_app, empty_token, empty_point):
+            rounds = [(posting_rate(app, token, point_id),
+                       posting_rate(empty_app, empty_token, empty_point)) for _ in range(3)]
+            with empty_app.app_context():
+                from wastesort.extensions import db
+                db.engine.dispose()
+        city = _mean_rates([c for c, _ in rounds])
+        empty = _mean_rates([e for _, e in rounds])
         result["posting"] = {"city": city, "nearly_empty": empty,
                              "single_slowdown": round(empty["single_per_s"]
                                                       / city["single_per_s"], 2),
