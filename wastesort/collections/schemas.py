@@ -38,7 +38,9 @@ class CollectionInSchema(CollectionFields):
 
 class IdempotencyHeader(ma.Schema):
     idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, data_key="Idempotency-Key", metadata={
-        "description": "Makes a retry safe: the same key and body answer the first record."})
+        "description": "Makes a retry safe: the same key and body answer the first record. "
+                       "Keys that grow with time (a kiosk prefix and a counter, or UUIDv7) "
+                       "keep the key index compact; random keys cost more at city scale."})
 
 
 class CollectionSchema(CollectionFields):
@@ -53,7 +55,9 @@ class CollectionSchema(CollectionFields):
 
 
 class BatchRecordSchema(CollectionFields):
-    idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, required=True)
+    idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, required=True, metadata={
+        "description": "As the Idempotency-Key header of a single posting: prefer keys that "
+                       "grow with time (a kiosk prefix and a counter, or UUIDv7)."})
 
 
 class BatchRecords(ma.fields.List):
