@@ -54,8 +54,7 @@ class PostingRules:
         self.backdate_days = cfg["COLLECTION_BACKDATE_DAYS"]
         self.today = today or local_today()
         self.any_age = user.role is Role.ADMIN  # administrators may post older corrections
-        self.any_point = user.role is Role.ADMIN
-        self.own_point_id = user.recycling_point_id if user.role is Role.POINT_STAFF else None
+        self.user = user
 
     def check(self, data: dict, points: dict | None = None
               ) -> tuple[CollectionInput | None, dict[str, list[str]]]:
@@ -85,7 +84,7 @@ class PostingRules:
             errors["recycling_point_id"] = ["No such recycling point."]
         elif not point.active:
             errors["recycling_point_id"] = ["This recycling point is not active."]
-        elif not (self.any_point or point.id == self.own_point_id):
+        elif not may_post_for(self.user, point):
             errors["recycling_point_id"] = ["You may post collections for your own point only."]
         if errors:
             return None, errors

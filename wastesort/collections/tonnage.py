@@ -41,7 +41,7 @@ def add_weights(connection, sums: Counter, records: Counter) -> None:
             for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
     if rows:
         cursor = connection.connection.dbapi_connection.cursor()
-        cursor.executemany(_UPSERT.replace("%s", "?") if sqlite else _UPSERT, rows)
+        cursor.executemany(_UPSERT_SQLITE if sqlite else _UPSERT, rows)
         cursor.close()
 
 
@@ -53,6 +53,7 @@ _UPSERT = """
     ON CONFLICT (collected_on, township_id, category) DO UPDATE
     SET weight_kg = daily_tonnage.weight_kg + excluded.weight_kg,
         records = daily_tonnage.records + excluded.records"""
+_UPSERT_SQLITE = _UPSERT.replace("%s", "?")  # the same statement in sqlite3's placeholders
 
 
 def _day_value(day, sqlite: bool):
