@@ -85,8 +85,8 @@ def serve():
         db, m = plain_connection()
         db.execute(
             "INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg, "
-            "posted_at, idempotency_key, payload_hash, voided) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, '', false)",
+            "posted_at, idempotency_key, voided) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, false)",
             (data["recycling_point_id"], data["collected_on"], data["category"],
              data["weight_kg"], dt.datetime.now(dt.UTC).isoformat(),
              request.headers["Idempotency-Key"]))
@@ -99,8 +99,8 @@ def serve():
         db, m = plain_connection()
         now = dt.datetime.now(dt.UTC).isoformat()
         sql = ("INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg, "
-               "posted_at, idempotency_key, payload_hash, voided) "
-               f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, '', false)")
+               "posted_at, idempotency_key, voided) "
+               f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, false)")
         rows = [(r["recycling_point_id"], r["collected_on"], r["category"], r["weight_kg"], now,
                  r["idempotency_key"]) for r in records]
         if m == "?":

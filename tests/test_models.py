@@ -23,8 +23,8 @@ def _insert_fails(db, sql, **params):
 def test_weight_must_be_positive(db, city):
     point = city.points["a1"]
     _insert_fails(db, "INSERT INTO collections (recycling_point_id, collected_on, category, "
-                      "weight_kg, posted_at, idempotency_key, payload_hash, voided) VALUES "
-                      "(:p, '2026-01-01', 'kitchen', 0, '2026-01-01 00:00:00', 'k', '', false)",
+                      "weight_kg, posted_at, idempotency_key, voided) VALUES "
+                      "(:p, '2026-01-01', 'kitchen', 0, '2026-01-01 00:00:00', 'k', false)",
                   p=point.id)
 
 
@@ -51,17 +51,22 @@ def test_foreign_keys_are_enforced(db, city):
                       "members) VALUES (999999, 'H-X', '1', '1', '101', 2)")
 
 
-def test_household_codes_and_idempotency_keys_are_unique(db, city):
+def test_household_codes_and_each_posters_idempotency_keys_are_unique(db, city):
     community = city.communities["a1c1"]
     db.session.add_all([Household(community=community, code="SAME", members=1),
                         Household(community=community, code="SAME", members=2)])
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
-    add_collection(city.points["a1"], dt.date(2026, 1, 1), WasteCategory.KITCHEN, 10, key="K")
-    db.session.add(Collection(recycling_point_id=city.points["a1"].id,
-                              collected_on=dt.date(2026, 1, 1), category=WasteCategory.KITCHEN,
-                              weight_kg=10, idempotency_key="K"))
+
+    def posting(user, key="K"):
+        return Collection(recycling_point_id=city.points["a1"].id, posted_by_id=user.id,
+                          collected_on=dt.date(2026, 1, 1), category=WasteCategory.KITCHEN,
+                          weight_kg=10, idempotency_key=key)
+
+    db.session.add_all([posting(city.users["staff"]), posting(city.users["admin"])])
+    db.session.commit()  # two posters, the same key: each poster's keys are its own
+    db.session.add(posting(city.users["staff"]))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

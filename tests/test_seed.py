@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
+from wastesort.accounts.models import Role, User
 from wastesort.areas.models import District, Township, TownshipKind
 from wastesort.collections.models import Collection
 from wastesort.demo.geography import CITY_HOUSEHOLDS, DISTRICTS, FACILITY_CAPACITIES
@@ -47,6 +48,14 @@ def test_sample_seed_is_faithful(db):
     # basically, not trivially, fully covered
     assert 95 < city["coverage_percent"] < 100
     assert 100 <= city["townships_covered"] < 114
+    # each point's postings are its own staff's, who cannot log in until given a password
+    staff = db.session.scalars(select(User).where(User.role == Role.POINT_STAFF)).all()
+    assert len(staff) == points and not any(u.check_password("") for u in staff)
+    posted_by_staff = db.session.scalar(
+        select(func.count()).select_from(Collection).join(
+            User, (User.id == Collection.posted_by_id)
+            & (User.recycling_point_id == Collection.recycling_point_id)))
+    assert posted_by_staff == summary.collections
     # the daily totals sit below, near and above the capacity
     statuses = {day["status"] for day in daily_capacity(TODAY - dt.timedelta(days=11), TODAY)}
     assert statuses == {"ok", "warning", "over"}

@@ -49,6 +49,29 @@ def test_same_key_other_body_is_409(api, city, db):
     assert count_rows(db) == 1
 
 
+def test_same_key_for_another_point_is_409(api, city, db):
+    headers = {"Idempotency-Key": "admin-0001"}
+    assert api.post(URL, as_="admin", json=body(city), headers=headers).status_code == 201
+    other = body(city, recycling_point_id=city.points["a2"].id)
+    assert api.post(URL, as_="admin", json=other, headers=headers).status_code == 409
+    assert count_rows(db) == 1
+
+
+def test_keys_are_each_callers_own(api, city, db):
+    """Two posters' keys never collide (as an account's keys at Stripe): the admin's posting
+    under the kiosk's key is the admin's own record, and each retries into its own."""
+    headers = {"Idempotency-Key": "kiosk-7-0003"}
+    staff = api.post(URL, as_="staff", json=body(city), headers=headers)
+    admin = api.post(URL, as_="admin", json=body(city), headers=headers)
+    assert (staff.status_code, admin.status_code) == (201, 201)
+    assert staff.get_json()["id"] != admin.get_json()["id"]
+    assert api.post(URL, as_="admin", json=body(city), headers=headers).get_json() == \
+        admin.get_json()
+    assert api.post(URL, as_="staff", json=body(city, weight_kg=2),
+                    headers=headers).status_code == 409
+    assert count_rows(db) == 2
+
+
 def test_without_a_key_each_post_is_new(api, city, db):
     api.post(URL, as_="staff", json=body(city))
     api.post(URL, as_="staff", json=body(city))
@@ -147,6 +170,15 @@ def test_batch_key_reused_for_another_body_is_409(api, city, db):
     changed[2]["weight_kg"] = 9
     assert api.post(f"{URL}/batch", as_="staff", json={"records": changed}).status_code == 409
     assert count_rows(db) == 3
+
+
+def test_batch_keys_are_each_callers_own(api, city, db):
+    """The kiosk's batch and the admin's, under the same keys, are two posters' records; each
+    resent counts once."""
+    records = batch_records(city, 3)
+    for caller in ("staff", "admin", "staff", "admin"):
+        assert api.post(f"{URL}/batch", as_=caller, json={"records": records}).status_code == 200
+    assert count_rows(db) == 6
 
 
 @pytest.mark.config(COLLECTION_BATCH_MAX=10)

@@ -38,9 +38,9 @@ class CollectionInSchema(CollectionFields):
 
 class IdempotencyHeader(ma.Schema):
     idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, data_key="Idempotency-Key", metadata={
-        "description": "Makes a retry safe: the same key and body answer the first record. "
-                       "Keys that grow with time (a kiosk prefix and a counter, or UUIDv7) "
-                       "keep the key index compact; random keys cost more at city scale."})
+        "description": "Makes a retry safe: the same key and body answer the first record; "
+                       "the same key with another body is a 409. Keys are the caller's own "
+                       "(unique per user), so any random key (a UUID) will do."})
 
 
 class CollectionSchema(CollectionFields):
@@ -56,8 +56,8 @@ class CollectionSchema(CollectionFields):
 
 class BatchRecordSchema(CollectionFields):
     idempotency_key = Text(MAX_KEY_LENGTH, min_length=1, required=True, metadata={
-        "description": "As the Idempotency-Key header of a single posting: prefer keys that "
-                       "grow with time (a kiosk prefix and a counter, or UUIDv7)."})
+        "description": "As the Idempotency-Key header of a single posting (unique per "
+                       "user, so a batch sent twice counts once)."})
 
 
 class BatchRecords(ma.fields.List):

@@ -1,15 +1,17 @@
 """Posting, batching, voiding and reading collections: the rules the API and pages share.
 
-Idempotency: every record has a unique key (the client's ``Idempotency-Key``, or one we make).
-The same key with the same body answers with the record made the first time; with another
-body it is a conflict (409). The database's unique constraint settles races between threads
-and processes: the loser rolls back and finds the winner's row.
+Idempotency: every record has a key (the client's ``Idempotency-Key``, or one we make), unique
+per poster: keys are the caller's own, as an account's are at Stripe, so one kiosk's keys never
+collide with another's. The same caller sending the same key with the same body gets the
+record made the first time; with another body (another point included) a conflict (409). The
+database's unique index settles races between threads and processes: the loser rolls back and
+finds the winner's row.
 """
 
 import datetime as dt
-import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import attrgetter
 
 from flask import current_app
 from sqlalchemy import bindparam, select
@@ -37,11 +39,11 @@ class CollectionInput:
     category: WasteCategory
     weight_kg: int
     township_id: int  # the point's, for the daily tonnage (carried, not queried again)
-    payload_hash: str = field(init=False)  # tells a retry (same body) from a reused key
 
-    def __post_init__(self):
-        text = f"{self.recycling_point_id}|{self.collected_on}|{self.category}|{self.weight_kg}"
-        self.payload_hash = hashlib.sha256(text.encode()).hexdigest()
+
+# What a retry must repeat, of a record or a stored row: the same key with another body is a
+# conflict. The stored row is its own body, so no hash of it is kept.
+body_of = attrgetter("recycling_point_id", "collected_on", "category", "weight_kg")
 
 
 class PostingRules:
@@ -55,6 +57,7 @@ class PostingRules:
         self.today = today or local_today()
         self.any_age = user.role is Role.ADMIN  # administrators may post older corrections
         self.user = user
+        self._may_post: dict[int, bool] = {}  # by point: a batch asks up to 1,000 times
 
     def check(self, data: dict, points: dict | None = None
               ) -> tuple[CollectionInput | None, dict[str, list[str]]]:
@@ -84,11 +87,17 @@ class PostingRules:
             errors["recycling_point_id"] = ["No such recycling point."]
         elif not point.active:
             errors["recycling_point_id"] = ["This recycling point is not active."]
-        elif not may_post_for(self.user, point):
+        elif not self.may_post_for(point):
             errors["recycling_point_id"] = ["You may post collections for your own point only."]
         if errors:
             return None, errors
         return CollectionInput(point.id, day, category, weight, point.township_id), {}
+
+    def may_post_for(self, point) -> bool:
+        allowed = self._may_post.get(point.id)
+        if allowed is None:
+            allowed = self._may_post[point.id] = may_post_for(self.user, point)
+        return allowed
 
 
 _CATEGORIES = {c.value: c for c in WasteCategory}  # a member is its own value (StrEnum)
@@ -141,11 +150,12 @@ def _check_key(key: str | None) -> str:
     return key
 
 
-def _existing(key: str, payload_hash: str) -> Collection:
-    row = db.session.scalar(select(Collection).where(Collection.idempotency_key == key))
+def _existing(user_id: int, key: str, record: CollectionInput) -> Collection:
+    row = db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
+                                                     Collection.idempotency_key == key))
     if row is None:  # stored by a transaction that has since rolled back
         raise Conflict("A concurrent posting with this key did not complete; send it again.")
-    if row.payload_hash != payload_hash:
+    if body_of(row) != body_of(record):
         raise Conflict("This idempotency key was used for a different collection.")
     return row
 
@@ -165,12 +175,12 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
     row_id = store.store_new(user_id, posted_at, [(key, record)]).get(key)
     if row_id is None:  # the key is stored already: a retry, or a concurrent request won
         db.session.rollback()
-        return _existing(key, record.payload_hash), False
+        return _existing(user_id, key, record), False
     db.session.commit()
     row = Collection(id=row_id, recycling_point_id=record.recycling_point_id,
                      collected_on=record.collected_on, category=record.category,
                      weight_kg=record.weight_kg, posted_by_id=user_id, posted_at=posted_at,
-                     idempotency_key=key, payload_hash=record.payload_hash, voided=False,
+                     idempotency_key=key, voided=False,
                      void_reason=None, voided_at=None, voided_by_id=None)
     check_after_posting([row.collected_on])  # reports (issue 5): capacity alerts, once per day
     return row, True
@@ -215,8 +225,7 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             problems["idempotency_key"] = [f"Each record needs an idempotency key of 1 to "
                                            f"{MAX_KEY_LENGTH} characters."]
-        elif record is not None and seen.setdefault(key, record.payload_hash) != \
-                record.payload_hash:
+        elif record is not None and seen.setdefault(key, body := body_of(record)) != body:
             problems["idempotency_key"] = ["The same key is used twice in this batch for "
                                            "different records."]
         if problems:
@@ -235,14 +244,17 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
     """Insert every record whose key is new, then answer the others from the stored rows;
     in the common case (a fresh batch) that is one INSERT and no SELECT."""
     records = dict(checked)  # a key sent twice with the same body is stored once
-    ids = store.store_new(user.id, utcnow(), list(records.items()))
+    user_id = user.id
+    ids = store.store_new(user_id, utcnow(), list(records.items()))
     stored_before = [key for key in records if key not in ids]
     if stored_before:  # a resent batch, or keys a concurrent posting stored first
-        found = {key: (row_id, digest) for key, row_id, digest in db.session.execute(
-            select(Collection.idempotency_key, Collection.id, Collection.payload_hash)
-            .where(Collection.idempotency_key.in_(stored_before)))}
+        found = {row.idempotency_key: row for row in db.session.execute(
+            select(Collection.idempotency_key, Collection.id, Collection.recycling_point_id,
+                   Collection.collected_on, Collection.category, Collection.weight_kg)
+            .where(Collection.posted_by_id == user_id,
+                   Collection.idempotency_key.in_(stored_before)))}
         conflicts = [str(i) for i, (key, record) in enumerate(checked)
-                     if key in found and found[key][1] != record.payload_hash]
+                     if key in found and body_of(found[key]) != body_of(record)]
         if conflicts:
             db.session.rollback()
             raise Conflict(description="Idempotency keys reused with other bodies at records: "
@@ -250,7 +262,7 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
         if len(found) < len(stored_before):  # stored by a transaction since rolled back
             db.session.rollback()
             raise Conflict("The batch collided with a concurrent posting; send it again.")
-        ids.update((key, row_id) for key, (row_id, _digest) in found.items())
+        ids.update((key, row.id) for key, row in found.items())
     created = set(records).difference(stored_before)
     db.session.commit()
     return [BatchOutcome(ids[key], key, record.collected_on, key in created)

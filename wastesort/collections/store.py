@@ -18,21 +18,20 @@ from . import tonnage
 
 _INSERT_SQLITE = """
     INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg,
-                             idempotency_key, payload_hash, posted_by_id, posted_at, voided)
-    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?, ?, 0
+                             idempotency_key, posted_by_id, posted_at, voided)
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, ?, ?, 0
     FROM json_each(?) WHERE true
-    ON CONFLICT (idempotency_key) DO NOTHING
+    ON CONFLICT (posted_by_id, idempotency_key) DO NOTHING
     RETURNING idempotency_key, id"""
 
 # PostgreSQL adds the stored rows to the daily tonnage in the same statement.
 _INSERT_POSTGRESQL = """
     WITH stored AS (
         INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg,
-                                 idempotency_key, payload_hash, posted_by_id, posted_at, voided)
+                                 idempotency_key, posted_by_id, posted_at, voided)
         SELECT r.*, %s, %s, false
-        FROM unnest(%b::integer[], %b::date[], %b::text[], %b::integer[], %b::text[],
-                    %b::text[]) AS r
-        ON CONFLICT (idempotency_key) DO NOTHING
+        FROM unnest(%b::integer[], %b::date[], %b::text[], %b::integer[], %b::text[]) AS r
+        ON CONFLICT (posted_by_id, idempotency_key) DO NOTHING
         RETURNING idempotency_key, id, recycling_point_id, collected_on, category, weight_kg
     ), added AS (
         INSERT INTO daily_tonnage (collected_on, township_id, category, weight_kg, records)
@@ -48,20 +47,20 @@ _INSERT_POSTGRESQL = """
 
 def store_new(user_id: int, posted_at: dt.datetime, records: list) -> dict[str, int]:
     """Store checked records ``[(key, CollectionInput)]`` as not void, and their weight in the
-    daily tonnage; returns {idempotency key: id} of the records stored now. A key stored
-    before is left alone (``ON CONFLICT DO NOTHING``): the caller tells a retry from a
+    daily tonnage; returns {idempotency key: id} of the records stored now. A key this user
+    stored before is left alone (``ON CONFLICT DO NOTHING``): the caller tells a retry from a
     conflicting reuse. Keys must be distinct."""
     connection = db.session.connection()  # the session's transaction, which commits them
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if connection.dialect.name == "postgresql":
             columns = [list(column) for column in zip(*(  # lists: psycopg sends them as arrays
-                (r.recycling_point_id, r.collected_on, r.category.value, r.weight_kg, key,
-                 r.payload_hash) for key, r in records), strict=True)]
+                (r.recycling_point_id, r.collected_on, r.category.value, r.weight_kg, key)
+                for key, r in records), strict=True)]
             cursor.execute(_INSERT_POSTGRESQL, (user_id, posted_at, *columns))
             return dict(cursor.fetchall())
         rows = json.dumps([(r.recycling_point_id, r.collected_on.isoformat(), r.category.value,
-                            r.weight_kg, key, r.payload_hash) for key, r in records])
+                            r.weight_kg, key) for key, r in records])
         at = posted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         ids = dict(cursor.execute(_INSERT_SQLITE, (user_id, at, rows)).fetchall())
     finally:

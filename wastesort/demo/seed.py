@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..accounts.models import Role, User
 from ..areas.models import Community, District, Township, TownshipKind
 from ..bins.models import BinStatus
 from ..bulk import bulk_insert, timestamp_text
@@ -111,6 +112,7 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     communities = _communities(rng, townships)
     points = _points(rng, townships, communities)
     db.session.flush()
+    staff = _point_staff(points)
     seconds = {"registry": time.perf_counter() - started}
     households_per_township = _household_targets(rng, townships, SCALES[scale])
     mark = time.perf_counter()
@@ -118,7 +120,7 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     seconds["households"] = time.perf_counter() - mark
     mark = time.perf_counter()
     bins = _bins(rng, communities)
-    collections = _collections(rng, points, days, today)
+    collections = _collections(rng, points, staff, days, today)
     db.session.commit()
     seconds["bins_and_collections"] = time.perf_counter() - mark
     if db.session.get_bind().dialect.name == "postgresql":
@@ -205,6 +207,19 @@ def _points(rng, townships, communities) -> list[RecyclingPoint]:
                 longitude=round(lon0 + rng.uniform(-0.05, 0.05), 6)))
     db.session.add_all(rows)
     return rows
+
+
+def _point_staff(points: list[RecyclingPoint]) -> dict[int, int]:
+    """One staff account per point, which posted its collections: {point id: user id}.
+
+    A year of postings then sits in the index of keys per poster as it would in a city (each
+    kiosk's keys together). The accounts have no password (``!`` matches none) until an
+    administrator sets one."""
+    rows = [User(username=f"staff-{p.id}", password_hash="!", role=Role.POINT_STAFF,
+                 recycling_point_id=p.id) for p in points]
+    db.session.add_all(rows)
+    db.session.flush()
+    return {u.recycling_point_id: u.id for u in rows}
 
 
 def _household_targets(rng, townships, scale: float) -> dict[int, int]:
@@ -299,7 +314,7 @@ def daily_utilisation_targets(rng: random.Random, days: int) -> list[float]:
     return targets
 
 
-def _collections(rng, points, days: int, today: dt.date) -> int:
+def _collections(rng, points, staff: dict[int, int], days: int, today: dt.date) -> int:
     capacity_kg = sum(sum(v) for v in FACILITY_CAPACITIES.values()) * 1000
     point_ids = [p.id for p in points]
     weights = [rng.uniform(0.5, 1.5) for _ in point_ids]
@@ -323,10 +338,10 @@ def _collections(rng, points, days: int, today: dt.date) -> int:
                     sums[key] += weight
                     records[key] += 1
                     yield (point_id, day.isoformat(), category.value, weight, stamp,
-                           f"demo-{day:%Y%m%d}-{point_id}-{category.value[:3]}", "", False)
+                           staff[point_id], f"demo-{day:%Y%m%d}-{category.value[:3]}", False)
 
     count = bulk_insert("collections", ("recycling_point_id", "collected_on", "category",
-                                        "weight_kg", "posted_at", "idempotency_key",
-                                        "payload_hash", "voided"), rows())
+                                        "weight_kg", "posted_at", "posted_by_id",
+                                        "idempotency_key", "voided"), rows())
     tonnage.add_weights(db.session.connection(), sums, records)
     return count
