@@ -8,6 +8,9 @@ environment variables ``WASTESORT_<KEY>`` (values parsed as JSON when they parse
 # Database. None means the embedded SQLite file ``<instance>/wastesort.sqlite3``
 # (foreign keys on, WAL). Production: "postgresql+psycopg://user@host/dbname".
 SQLALCHEMY_DATABASE_URI = None
+# PostgreSQL: a pooled connection idle this long is pinged before use (a server restart or a
+# firewall may have dropped it); one in steady use is not (the ping is a round trip).
+DATABASE_PING_AFTER_IDLE_SECONDS = 10
 
 # Session signing key. Must be set in production (WASTESORT_SECRET_KEY); the default
 # is generated per instance folder on first start, see wastesort.config.

@@ -26,6 +26,8 @@ def test_healthz_reports_unreachable_database(tmp_path):
     ({"SQLALCHEMY_DATABASE_URI": "mysql+nodriver://x/y"}, "SQLALCHEMY_DATABASE_URI"),
     ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
     ({"CAPACITY_WARNING_PERCENT": 150}, "CAPACITY_WARNING_PERCENT"),
+    ({"DATABASE_PING_AFTER_IDLE_SECONDS": -1}, "DATABASE_PING_AFTER_IDLE_SECONDS"),
+    ({"DATABASE_PING_AFTER_IDLE_SECONDS": "soon"}, "DATABASE_PING_AFTER_IDLE_SECONDS"),
 ])
 def test_misconfiguration_names_the_setting(tmp_path, settings, named):
     with pytest.raises(ConfigError, match=named):

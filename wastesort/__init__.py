@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import (
-        database,  # noqa: F401  (installs the SQLite pragmas)
+        database,  # the SQLite pragmas; PostgreSQL's pooled connections
         models,  # noqa: F401  (complete metadata for migrations)
     )
     from .accounts.auth import init_login
@@ -30,6 +30,7 @@ def register_extensions(app: Flask) -> None:
     from .i18n import init_babel
 
     db.init_app(app)
+    database.init_database(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     init_login(app)

@@ -58,10 +58,13 @@ def _complete_and_check(app: Flask) -> None:
         raise ConfigError(f"SQLALCHEMY_DATABASE_URI: not a usable database URL ({exc})") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError("SQLALCHEMY_DATABASE_URI: only sqlite and postgresql are supported")
-    # A server may drop idle connections (restarts, timeouts): ping them when taken from the
-    # pool. An SQLite file has nothing to drop.
-    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
-                   {"pool_pre_ping": url.get_backend_name() == "postgresql"})
+    # PostgreSQL connections idle past DATABASE_PING_AFTER_IDLE_SECONDS are pinged before use
+    # (wastesort.database), not every checkout as pool_pre_ping would.
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    ping = cfg.get("DATABASE_PING_AFTER_IDLE_SECONDS")
+    if isinstance(ping, bool) or not isinstance(ping, int | float) or ping < 0:
+        raise ConfigError("DATABASE_PING_AFTER_IDLE_SECONDS: must be a number of seconds >= 0, "
+                          f"got {ping!r}")
 
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

@@ -1,8 +1,10 @@
 """Database behaviour shared by every connection, and the health probe."""
 
 import sqlite3
+import time
 
-from sqlalchemy import event, text
+from flask import Flask
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -27,6 +29,43 @@ def _sqlite_pragmas(dbapi_connection, _record):
     # pooled connection; no mmap_size either (mapped file pages count in the RSS). Only the
     # bulk loads (the household import) raise it while loading: wastesort/bulk.py.
     cursor.close()
+
+
+def init_database(app: Flask) -> None:
+    """PostgreSQL: ping pooled connections that were idle (see :func:`ping_when_idle`), unless
+    the configuration asks for ``pool_pre_ping`` itself."""
+    if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        return
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        ping_when_idle(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it has been idle ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout: one round trip of the six a collection posting
+    makes on PostgreSQL (the API benchmark: 0.40 of the bare insert with it, 0.44 without).
+    A connection in steady use has just answered; the one a restart or a firewall's idle
+    timeout has cut is the one that sat idle. A ping that fails makes the pool connect afresh
+    (``DisconnectionError``); a server lost between two close uses fails that one request
+    with a 503 (wastesort.errors), and the pool starts afresh."""
+
+    def fresh(_dbapi_connection, record, *_args):
+        record.info["idle_since"] = time.monotonic()
+
+    event.listen(engine, "connect", fresh)
+    event.listen(engine, "checkin", fresh)
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError("the pooled connection did not answer") from error
 
 
 def is_sqlite() -> bool:

@@ -2,7 +2,10 @@
 an HTML page for browsers. Never a traceback for the user."""
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .extensions import db
 
 
 def wants_json() -> bool:
@@ -37,3 +40,15 @@ def init_errors(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(InternalServerError())
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        """The database went away mid-request (a restart): the pool has been invalidated, so a
+        retry connects afresh; an idempotent posting may be sent again as it is."""
+        if not error.connection_invalidated:
+            return unexpected(error)
+        db.session.rollback()  # the session's transaction died with the connection
+        app.logger.warning("database connection lost on %s %s: %s", request.method,
+                           request.path, error.orig)
+        return error_response(ServiceUnavailable(
+            "The database is unavailable for a moment; try again."))
