@@ -20,9 +20,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    # Checkpoint the WAL every ~40 MB rather than SQLite's 4 MB: a batch of postings with random
-    # idempotency keys dirties ~1,000 pages of the key's index at city scale, so with the default
-    # every batch paid a checkpoint (batches 81 -> 48-66 ms median, docs/performance.md).
+    # Checkpoint the WAL every ~40 MB rather than SQLite's 4 MB: fewer, larger checkpoints for
+    # a stream of postings (when keys were unique city-wide, a batch of random keys dirtied ~1,000
+    # index pages and with the default paid a checkpoint each: docs/performance.md).
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     # cache_size stays SQLite's default (2 MiB a connection): 16 or 64 MiB made the city-scale
     # dashboard no faster through the app (docs/performance.md) while costing that much per
