@@ -6,6 +6,7 @@ environment variables → the mapping passed to ``create_app`` (tests). A bad se
 instead of showing a traceback.
 """
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -62,7 +63,7 @@ def _complete_and_check(app: Flask) -> None:
     # (wastesort.database), not every checkout as pool_pre_ping would.
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     ping = cfg.get("DATABASE_PING_AFTER_IDLE_SECONDS")
-    if isinstance(ping, bool) or not isinstance(ping, int | float) or ping < 0:
+    if isinstance(ping, bool) or not isinstance(ping, int | float) or not 0 <= ping < math.inf:
         raise ConfigError("DATABASE_PING_AFTER_IDLE_SECONDS: must be a number of seconds >= 0, "
                           f"got {ping!r}")
 

@@ -1,11 +1,12 @@
 """Database behaviour shared by every connection, and the health probe."""
 
+import contextlib
 import sqlite3
 import time
 
 from flask import Flask
 from sqlalchemy import event, exc, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .extensions import db
 
@@ -60,12 +61,35 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 
     @event.listens_for(engine, "checkout")
     def ping_if_idle(dbapi_connection, record, _proxy):
-        if time.monotonic() - record.info.get("idle_since", 0.0) < idle_seconds:
+        if time.monotonic() - record.info.get("idle_since", float("-inf")) < idle_seconds:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
-            raise exc.DisconnectionError("the pooled connection did not answer") from error
+            # as pool_pre_ping does: every pooled connection is suspect now (a restart)
+            raise exc.InvalidatePoolError("the pooled connection did not answer") from error
+
+
+@contextlib.contextmanager
+def driver_cursor(connection: Connection):
+    """The driver's own cursor on ``connection`` (the session's), for the posting hot path,
+    where SQLAlchemy's statement handling cost more than the database's own work. Its errors
+    come out as SQLAlchemy's would: a lost connection is invalidated and raised with
+    ``connection_invalidated`` (a 503, wastesort.errors), and the next checkout reconnects."""
+    dialect = connection.dialect
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        yield cursor
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(None, None, error, dialect.loaded_dbapi.Error,
+                                      connection_invalidated=lost, dialect=dialect) from error
+    finally:
+        with contextlib.suppress(dialect.loaded_dbapi.Error):
+            cursor.close()
 
 
 def is_sqlite() -> bool:

@@ -51,4 +51,4 @@ def init_errors(app: Flask) -> None:
         app.logger.warning("database connection lost on %s %s: %s", request.method,
                            request.path, error.orig)
         return error_response(ServiceUnavailable(
-            "The database is unavailable for a moment; try again."))
+            "The database is unavailable for a moment; try again.", retry_after=5))

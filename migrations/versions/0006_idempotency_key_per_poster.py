@@ -30,10 +30,14 @@ def upgrade():
 
 
 def downgrade():
-    # fails if two posters have used the same key: that data cannot go back to city-wide keys
+    # Fails if two posters have used the same key: that data cannot go back to city-wide keys.
+    # The hashes are not recomputed: after a downgrade, a retry of a posting made under 0006
+    # answers 409 (another body) instead of its record.
     with op.batch_alter_table('collections', schema=None) as batch_op:
         batch_op.drop_index('uq_collections_poster_idempotency_key')
         batch_op.add_column(sa.Column('payload_hash', sa.String(length=64), nullable=False,
-                                      server_default=''))
+                                      server_default=''))  # for the rows already there
         batch_op.create_index('ix_collections_posted_by_id', ['posted_by_id'], unique=False)
         batch_op.create_unique_constraint('uq_collections_idempotency_key', ['idempotency_key'])
+    with op.batch_alter_table('collections', schema=None) as batch_op:
+        batch_op.alter_column('payload_hash', server_default=None)  # as 0001 made it

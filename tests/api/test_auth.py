@@ -95,3 +95,18 @@ def test_users_see_and_revoke_only_their_own_tokens(api, city):
     assert [t["user_id"] for t in mine] == [city.users["street"].id]
     assert api.post(f"/api/v1/tokens/{other.id}/revoke").status_code == 200
     assert api.post(f"/api/v1/tokens/{other.id}/revoke").status_code == 409
+
+
+def test_a_database_error_that_is_not_a_lost_connection_stays_a_500(api, monkeypatch):
+    """Only a lost connection is a 503 (retry); any other database error is the server's."""
+    from sqlalchemy.exc import OperationalError
+
+    from wastesort.areas import service
+
+    def fails(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(service, "districts_query", fails)
+    response = api.get("/api/v1/districts")
+    assert response.status_code == 500
+    assert response.get_json()["code"] == 500 and "Retry-After" not in response.headers

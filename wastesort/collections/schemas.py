@@ -148,7 +148,7 @@ class BatchItemSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     idempotency_key = ma.fields.String(required=True)
     created = ma.fields.Boolean(required=True, metadata={
-        "description": "False when the key was stored before (a resent batch)."})
+        "description": "False when this caller stored the key before (a resent batch)."})
 
 
 class PlainItems(ma.fields.List):

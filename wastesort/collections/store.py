@@ -13,6 +13,7 @@ store them; ``tests/api/test_collections.py`` reads them back through the ORM.
 import datetime as dt
 import json
 
+from ..database import driver_cursor
 from ..extensions import db
 from . import tonnage
 
@@ -51,8 +52,7 @@ def store_new(user_id: int, posted_at: dt.datetime, records: list) -> dict[str, 
     stored before is left alone (``ON CONFLICT DO NOTHING``): the caller tells a retry from a
     conflicting reuse. Keys must be distinct."""
     connection = db.session.connection()  # the session's transaction, which commits them
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
+    with driver_cursor(connection) as cursor:
         if connection.dialect.name == "postgresql":
             columns = [list(column) for column in zip(*(  # lists: psycopg sends them as arrays
                 (r.recycling_point_id, r.collected_on, r.category.value, r.weight_kg, key)
@@ -63,8 +63,6 @@ def store_new(user_id: int, posted_at: dt.datetime, records: list) -> dict[str, 
                             r.weight_kg, key) for key, r in records])
         at = posted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         ids = dict(cursor.execute(_INSERT_SQLITE, (user_id, at, rows)).fetchall())
-    finally:
-        cursor.close()
     tonnage.add_postings(connection, ((r.collected_on, r.township_id, r.category, r.weight_kg)
                                       for key, r in records if key in ids))
     return ids

@@ -17,6 +17,7 @@ from collections import Counter
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..database import driver_cursor
 from ..enums import WasteCategory, enum_column_type
 from ..extensions import db
 from ..points.models import RecyclingPoint
@@ -40,9 +41,8 @@ def add_weights(connection, sums: Counter, records: Counter) -> None:
     rows = [(_day_value(day, sqlite), t, str(c), kg, records[day, t, c])
             for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
     if rows:
-        cursor = connection.connection.dbapi_connection.cursor()
-        cursor.executemany(_UPSERT_SQLITE if sqlite else _UPSERT, rows)
-        cursor.close()
+        with driver_cursor(connection) as cursor:
+            cursor.executemany(_UPSERT_SQLITE if sqlite else _UPSERT, rows)
 
 
 # The additive upsert, plain SQL for both databases, run on the driver's cursor: every posting
