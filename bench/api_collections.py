@@ -52,6 +52,7 @@ def serve():
 
     app = create_app()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
+    poster_id = int(os.environ["BENCH_POSTER_ID"])  # the bench's kiosk user: the same rows
     bare = Flask("bare")
     connection = {}
 
@@ -85,11 +86,11 @@ def serve():
         db, m = plain_connection()
         db.execute(
             "INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg, "
-            "posted_at, idempotency_key, voided) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, false)",
+            "posted_at, idempotency_key, posted_by_id, voided) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, false)",
             (data["recycling_point_id"], data["collected_on"], data["category"],
              data["weight_kg"], dt.datetime.now(dt.UTC).isoformat(),
-             request.headers["Idempotency-Key"]))
+             request.headers["Idempotency-Key"], poster_id))
         return {"ok": True}, 201
 
     @bare.post("/insert-batch")
@@ -99,10 +100,10 @@ def serve():
         db, m = plain_connection()
         now = dt.datetime.now(dt.UTC).isoformat()
         sql = ("INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg, "
-               "posted_at, idempotency_key, voided) "
-               f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, false)")
+               "posted_at, idempotency_key, posted_by_id, voided) "
+               f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, false)")
         rows = [(r["recycling_point_id"], r["collected_on"], r["category"], r["weight_kg"], now,
-                 r["idempotency_key"]) for r in records]
+                 r["idempotency_key"], poster_id) for r in records]
         if m == "?":
             db.execute("BEGIN")
             db.executemany(sql, rows)
@@ -122,9 +123,9 @@ def serve():
 
 # --- preparing the database ---------------------------------------------------------------
 
-def prepare(database_url: str, instance: Path) -> tuple[str, int]:
+def prepare(database_url: str, instance: Path) -> tuple[str, int, int]:
     """Migrate from scratch and add one township, one point and its staff; returns
-    (token, point id)."""
+    (token, point id, staff user id)."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -152,9 +153,9 @@ def prepare(database_url: str, instance: Path) -> tuple[str, int]:
         db.session.add(staff)
         db.session.commit()
         _token, plain = issue_token(staff, "bench")
-        point_id = point.id
+        point_id, poster_id = point.id, staff.id
         db.engine.dispose()
-    return plain, point_id
+    return plain, point_id, poster_id
 
 
 # --- the load generator -------------------------------------------------------------------
@@ -308,9 +309,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
         url = options.database_url or f"sqlite:///{instance / 'bench.sqlite3'}"
-        token, point_id = prepare(url, instance)
+        token, point_id, poster_id = prepare(url, instance)
         port = free_port()
         env = {**os.environ, "WASTESORT_SQLALCHEMY_DATABASE_URI": url,
+               "BENCH_POSTER_ID": str(poster_id),
                "WASTESORT_INSTANCE_PATH": str(instance), "WASTESORT_SECRET_KEY": "bench"}
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "-w", "2", "--no-control-socket",

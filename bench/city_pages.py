@@ -97,6 +97,9 @@ def kiosk_tokens(app, n: int) -> list[tuple[str, int]]:
     with app.app_context():
         staff = db.session.scalars(select(User).where(User.role == Role.POINT_STAFF,
                                                       User.username.like("staff-%"))).all()
+        if len(staff) < n:
+            raise SystemExit("no kiosk staff (staff-<point id>) in this database: it was seeded "
+                             "before the seed made them; seed it again (--reset)")
         picked = random.sample(staff, n)
         tokens = [(issue_token(user, "bench")[1], user.recycling_point_id) for user in picked]
         db.session.commit()
