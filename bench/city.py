@@ -43,25 +43,15 @@ def copy_of(instance: Path | None, database_url: str | None, name: str):
     """Arguments for a script pointed at a throw-away copy of the city."""
     if database_url is None:
         with tempfile.TemporaryDirectory(prefix=f"wastesort-{name}-", dir=instance.parent) as tmp:
-            for name in ("wastesort.sqlite3", "wastesort.sqlite3-wal"):  # WAL: the last commits
-                if (instance / name).exists():
-                    shutil.copy(instance / name, tmp)
+            for file in ("wastesort.sqlite3", "wastesort.sqlite3-wal"):  # WAL: the last commits
+                if (instance / file).exists():
+                    shutil.copy(instance / file, tmp)
             yield ["--instance", tmp]
         return
-    from sqlalchemy import create_engine, make_url, text
+    from city_pages import scratch_database  # bench/ is this script's folder
 
-    url = make_url(database_url)
-    copy = f"{url.database}_{name}"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{url.database}"'))
-        yield ["--database-url", url.set(database=copy).render_as_string(hide_password=False)]
-    finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
-        server.dispose()
+    with scratch_database(database_url, f"_{name}", copy=True) as url:
+        yield ["--database-url", url]
 
 
 def targets(figures: dict, pages: dict, imports: dict) -> list[tuple[str, str, str, bool]]:

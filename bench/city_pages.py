@@ -184,8 +184,9 @@ def nearly_empty_app(tmp: Path, database_url: str | None = None):
 
 
 @contextlib.contextmanager
-def scratch_database(database_url: str, suffix: str):
-    """Create an empty PostgreSQL database next to ``database_url``'s; drop it afterwards."""
+def scratch_database(database_url: str, suffix: str, copy: bool = False):
+    """Create a PostgreSQL database next to ``database_url``'s, empty or (``copy``) a copy of
+    it; yields its URL and drops it afterwards."""
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(database_url)
@@ -194,7 +195,8 @@ def scratch_database(database_url: str, suffix: str):
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            template = f' TEMPLATE "{url.database}"' if copy else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
