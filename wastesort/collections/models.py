@@ -19,9 +19,9 @@ class Collection(db.Model):
 
     Keys are scoped to the user who posts (as Stripe scopes them to an account), not city-wide:
     a kiosk's keys then sit together in the index, so a batch of 1,000 random (UUID4) keys
-    writes a few index pages, where a city-wide index of a year's three million keys took a
-    page per key (batches 1.2-1.6x slower at city scale). The index also serves "postings by
-    user", so it replaces the plain index on ``posted_by_id``.
+    writes ~90 pages, where a city-wide index of a year's three million keys took a page per key
+    (~1,200; batches at 0.56-0.64x the nearly empty database's rate, docs/performance.md). The
+    index also serves "postings by user", so it replaces the plain index on ``posted_by_id``.
     """
 
     __tablename__ = "collections"
