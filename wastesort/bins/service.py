@@ -10,13 +10,13 @@ from ..areas.service import writable_community
 from ..enums import WasteCategory
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
+from ..locking import locked, retry_conflicts
 from ..rules import (
     apply,
     check_choice,
     check_int,
     check_text,
     commit_unique,
-    get_by_id,
     valid_id,
 )
 from .models import BinStatus, SortingBin
@@ -62,9 +62,11 @@ def create_bin(user: User, data: dict) -> SortingBin:
     return row
 
 
+@retry_conflicts
 def update_bin(user: User, bin_id: int, data: dict) -> SortingBin:
-    """Change the given fields of a bin (e.g. its status when damaged or removed)."""
-    row = get_by_id(SortingBin, bin_id)
+    """Change the given fields of a bin (e.g. its status when damaged or removed), read under
+    a row lock held to the commit, so a change is judged against the bin as it is."""
+    row = locked(SortingBin, bin_id) if valid_id(bin_id) else None
     if row is None:
         raise NotFound("No such bin.")
     require_registry_write(user, row.community.township_id)

@@ -9,27 +9,34 @@ finds the winner's row.
 """
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 from operator import attrgetter
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from ..accounts.models import Role, User
 from ..accounts.scope import reads_everything
 from ..enums import WasteCategory
 from ..errors_domain import Conflict, Forbidden, NotFound, RuleViolation
 from ..extensions import db
+from ..locking import retry_conflicts
 from ..points.models import RecyclingPoint
 from ..reports.alerts import check_after_posting  # reports (issue 5): capacity alerts
 from ..rules import get_by_id, valid_id
 from ..timeutil import local_today, utcnow
-from . import store
+from . import store, tonnage
 from .models import Collection
+
+log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 100
 MAX_REASON_LENGTH = 200
+# No posting is older than the service's data: an earlier date is a typing slip (year 1 was
+# stored once, then failed the date arithmetic of the alert check).
+EARLIEST_DAY = dt.date(2000, 1, 1)
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs a third of a batch record's checks
@@ -38,7 +45,6 @@ class CollectionInput:
     collected_on: dt.date
     category: WasteCategory
     weight_kg: int
-    township_id: int  # the point's, for the daily tonnage (carried, not queried again)
 
 
 # What a retry must repeat, of a record or a stored row: the same key with another body is a
@@ -78,7 +84,9 @@ class PostingRules:
         elif day > self.today:
             errors["collected_on"] = [f"The date is in the future (today is {self.today} in "
                                       "the city)."]
-        elif (self.today - day).days > self.backdate_days and not self.any_age:
+        elif day < EARLIEST_DAY:
+            errors["collected_on"] = [f"Enter a date from {EARLIEST_DAY} on."]
+        elif not self.within_window(day):
             errors["collected_on"] = [f"Postings may go back at most {self.backdate_days}"
                                       " days; ask an administrator for older corrections."]
         point_id = data.get("recycling_point_id")
@@ -91,7 +99,12 @@ class PostingRules:
             errors["recycling_point_id"] = ["You may post collections for your own point only."]
         if errors:
             return None, errors
-        return CollectionInput(point.id, day, category, weight, point.township_id), {}
+        return CollectionInput(point.id, day, category, weight), {}
+
+    def within_window(self, day: dt.date) -> bool:
+        """Whether this caller may post (or void) a record of ``day``: point staff within the
+        back-dating window, administrators any day."""
+        return self.any_age or (self.today - day).days <= self.backdate_days
 
     def may_post_for(self, point) -> bool:
         allowed = self._may_post.get(point.id)
@@ -110,12 +123,12 @@ def check_collection(user: User, data: dict, points: dict | None = None,
 
     ``data`` holds already-typed values (the API's schema or the page's form parsed them):
     recycling_point_id:int, collected_on:date, category:str, weight_kg:int. ``points`` maps
-    ids to rows with ``id``, ``active`` and ``township_id`` (a batch loads them at once).
+    ids to rows with ``id`` and ``active`` (a batch loads them at once).
     """
     return PostingRules(user, today).check(data, points)
 
 
-_POINT_COLUMNS = select(RecyclingPoint.id, RecyclingPoint.active, RecyclingPoint.township_id)
+_POINT_COLUMNS = select(RecyclingPoint.id, RecyclingPoint.active)
 _POINT_ROW = _POINT_COLUMNS.where(RecyclingPoint.id == bindparam("point_id"))
 
 
@@ -160,13 +173,18 @@ def _existing(user_id: int, key: str, record: CollectionInput) -> Collection:
     return row
 
 
+@retry_conflicts
 def post_collection(user: User, data: dict, idempotency_key: str | None = None
                     ) -> tuple[Collection, bool]:
-    """Store one collection; returns (record, created). A retry returns the first record."""
+    """Store one collection; returns (record, created). A retry returns the first record, even
+    when the posting would no longer pass the checks (the point deactivated since, or the
+    back-dating window passed while a kiosk was offline): it was acknowledged once."""
     _require_poster(user)
     key = _check_key(idempotency_key)
     record, errors = check_collection(user, data)
     if errors:
+        if idempotency_key and (stored := _stored_retry(user.id, key, data)) is not None:
+            return stored, False
         raise RuleViolation(errors)
     posted_at, user_id = utcnow(), user.id  # read before the commit expires the user
     # Insert first and let the unique key tell a retry: a new posting (the common case) is
@@ -182,8 +200,28 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
                      weight_kg=record.weight_kg, posted_by_id=user_id, posted_at=posted_at,
                      idempotency_key=key, voided=False,
                      void_reason=None, voided_at=None, voided_by_id=None)
-    check_after_posting([row.collected_on])  # reports (issue 5): capacity alerts, once per day
+    _after_commit([row.collected_on])
     return row, True
+
+
+def _stored_retry(user_id: int, key, data: dict) -> Collection | None:
+    """The record this caller stored under ``key`` with the body ``data`` (as sent, before the
+    checks), if any: a retry of an acknowledged posting is answered, not judged again."""
+    if not isinstance(key, str):
+        return None
+    row = db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
+                                                     Collection.idempotency_key == key.strip()))
+    return row if row is not None and body_of(row) == _sent_body(data) else None
+
+
+def _after_commit(days) -> None:
+    """Capacity alerts for the days a posting added to. The posting is stored and acknowledged
+    whatever happens here: an error is logged (the scheduler checks again), never answered."""
+    try:
+        check_after_posting(days)
+    except Exception:
+        db.session.rollback()
+        log.exception("capacity alert check after a posting failed; the scheduler checks again")
 
 
 @dataclass(frozen=True)
@@ -196,6 +234,7 @@ class BatchOutcome:
     created: bool
 
 
+@retry_conflicts
 def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
     """Store up to COLLECTION_BATCH_MAX records, each with its own ``idempotency_key``.
 
@@ -214,8 +253,8 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
                  if valid_id(r.get("recycling_point_id"))}
     points = {p.id: p for p in db.session.execute(
         _POINT_COLUMNS.where(RecyclingPoint.id.in_(point_ids)))}
-    errors: dict = {}
-    checked: list[tuple[str, CollectionInput]] = []
+    errors: dict[int, dict] = {}
+    checked: dict[int, tuple[str, CollectionInput]] = {}
     seen: dict[str, str] = {}
     rules = PostingRules(user)
     for index, data in enumerate(records):
@@ -229,21 +268,49 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
             problems["idempotency_key"] = ["The same key is used twice in this batch for "
                                            "different records."]
         if problems:
-            errors[str(index)] = problems
+            errors[index] = problems
         else:
-            checked.append((key, record))
-    if errors:
-        raise RuleViolation({"records": errors})
-    outcomes = _store_batch(user, checked)
-    # reports (issue 5): capacity alerts for the days this batch added to
-    check_after_posting({o.collected_on for o in outcomes if o.created})
+            checked[index] = (key, record)
+    if errors:  # records stored before under their key and body are answered, not judged
+        for index, key, record in _stored_retries(user.id, records, errors):
+            del errors[index]
+            checked[index] = (key, record)
+        if errors:
+            raise RuleViolation({"records": {str(i): p for i, p in errors.items()}})
+    outcomes = _store_batch(user, [checked[i] for i in sorted(checked)])
+    _after_commit({o.collected_on for o in outcomes if o.created})
     return outcomes
+
+
+def _sent_body(data: dict) -> tuple:
+    """A posting's body as sent (typed, not yet checked), comparable with :data:`body_of`."""
+    return (data.get("recycling_point_id"), data.get("collected_on"),
+            _CATEGORIES.get(data.get("category")), data.get("weight_kg"))
+
+
+def _stored_retries(user_id: int, records: list[dict], indexes):
+    """(index, key, input) of the records at ``indexes`` that this caller stored before under
+    the same key and body: a batch resent after the back-dating window passed, or after its
+    point was deactivated, was acknowledged once and is answered again."""
+    keys = {index: key.strip() for index in indexes
+            if isinstance(key := records[index].get("idempotency_key"), str) and key.strip()}
+    if not keys:
+        return []
+    stored = {row.idempotency_key: row for row in db.session.execute(
+        select(Collection.idempotency_key, Collection.recycling_point_id,
+               Collection.collected_on, Collection.category, Collection.weight_kg)
+        .where(Collection.posted_by_id == user_id,
+               Collection.idempotency_key.in_(set(keys.values()))))}
+    return [(index, key, CollectionInput(*body_of(stored[key])))
+            for index, key in keys.items()
+            if key in stored and body_of(stored[key]) == _sent_body(records[index])]
 
 
 def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list[BatchOutcome]:
     """Insert every record whose key is new, then answer the others from the stored rows;
-    in the common case (a fresh batch) that is one INSERT and no SELECT."""
-    records = dict(checked)  # a key sent twice with the same body is stored once
+    in the common case (a fresh batch) that is one INSERT and no SELECT. A key sent twice
+    (with the same body) is stored once, and answered as created once."""
+    records = dict(checked)
     user_id = user.id
     ids = store.store_new(user_id, utcnow(), list(records.items()))
     stored_before = [key for key in records if key not in ids]
@@ -263,14 +330,23 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
             db.session.rollback()
             raise Conflict("The batch collided with a concurrent posting; send it again.")
         ids.update((key, row.id) for key, row in found.items())
-    created = set(records).difference(stored_before)
+    new_keys = set(records).difference(stored_before)
     db.session.commit()
-    return [BatchOutcome(ids[key], key, record.collected_on, key in created)
-            for key, record in checked]
+    outcomes = []
+    for key, record in checked:
+        outcomes.append(BatchOutcome(ids[key], key, record.collected_on, key in new_keys))
+        new_keys.discard(key)  # a second copy in the batch was not stored again
+    return outcomes
 
 
+@retry_conflicts
 def void_collection(user: User, collection_id: int, reason: str) -> Collection:
-    """Mark a record void with a reason: a correction never deletes (re-post the right one)."""
+    """Mark a record void with a reason: a correction never deletes (re-post the right one).
+
+    Point staff void their own point's records within the back-dating window, as they post;
+    administrators any record. The void is one conditional UPDATE (``WHERE NOT voided``): of
+    two requests voiding one record at once, only the one whose UPDATE changed the row takes
+    its weight out of the daily tonnage; the other is told it is void already (409)."""
     _require_poster(user)
     row = get_by_id(Collection, collection_id)
     if row is None:
@@ -280,11 +356,24 @@ def void_collection(user: User, collection_id: int, reason: str) -> Collection:
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON_LENGTH or not reason.isprintable():
         raise RuleViolation({"reason": [f"Give a reason of 1 to {MAX_REASON_LENGTH} characters."]})
-    if row.voided:
+    rules = PostingRules(user)
+    if not rules.within_window(row.collected_on):
+        raise RuleViolation({"collected_on": [
+            f"Point staff may void records of the last {rules.backdate_days} days only; ask "
+            "an administrator for older corrections."]})
+    voided = db.session.execute(
+        update(Collection)
+        .where(Collection.id == row.id, Collection.voided.is_(False))
+        .values(voided=True, void_reason=reason, voided_at=utcnow(), voided_by_id=user.id)
+        .returning(Collection.collected_on, Collection.recycling_point_id, Collection.category,
+                   Collection.weight_kg)
+        .execution_options(synchronize_session=False)).first()
+    if voided is None:
+        db.session.rollback()
         raise Conflict("This collection is already void.")
-    row.voided, row.void_reason, row.voided_at, row.voided_by_id = True, reason, utcnow(), user.id
+    tonnage.subtract_voided(db.session.connection(), *voided)
     db.session.commit()
-    return row
+    return db.session.get(Collection, row.id, populate_existing=True)
 
 
 def visible_collections(user: User):

@@ -12,6 +12,7 @@ store them; ``tests/api/test_collections.py`` reads them back through the ORM.
 
 import datetime as dt
 import json
+from operator import itemgetter
 
 from ..database import driver_cursor
 from ..extensions import db
@@ -25,9 +26,15 @@ _INSERT_SQLITE = """
     ON CONFLICT (posted_by_id, idempotency_key) DO NOTHING
     RETURNING idempotency_key, id"""
 
-# PostgreSQL adds the stored rows to the daily tonnage in the same statement.
+# PostgreSQL adds the stored rows to the daily tonnage in the same statement. The points are
+# read ``FOR SHARE``: a point's move to another town or street (which locks it ``FOR UPDATE``
+# and then looks for collections) waits for this posting to commit and then refuses, or this
+# posting waits for the move and books the new town or street. Tonnage rows are added in key
+# order, so that concurrent batches lock them in one order and never deadlock.
 _INSERT_POSTGRESQL = """
-    WITH stored AS (
+    WITH points AS (
+        SELECT id, township_id FROM recycling_points WHERE id = ANY(%b::integer[]) FOR SHARE
+    ), stored AS (
         INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg,
                                  idempotency_key, posted_by_id, posted_at, voided)
         SELECT r.*, %s, %s, false
@@ -37,8 +44,9 @@ _INSERT_POSTGRESQL = """
     ), added AS (
         INSERT INTO daily_tonnage (collected_on, township_id, category, weight_kg, records)
         SELECT s.collected_on, p.township_id, s.category, sum(s.weight_kg), count(*)
-        FROM stored AS s JOIN recycling_points AS p ON p.id = s.recycling_point_id
+        FROM stored AS s JOIN points AS p ON p.id = s.recycling_point_id
         GROUP BY s.collected_on, p.township_id, s.category
+        ORDER BY s.collected_on, p.township_id, s.category
         ON CONFLICT (collected_on, township_id, category) DO UPDATE
         SET weight_kg = daily_tonnage.weight_kg + excluded.weight_kg,
             records = daily_tonnage.records + excluded.records
@@ -50,19 +58,26 @@ def store_new(user_id: int, posted_at: dt.datetime, records: list) -> dict[str, 
     """Store checked records ``[(key, CollectionInput)]`` as not void, and their weight in the
     daily tonnage; returns {idempotency key: id} of the records stored now. A key this user
     stored before is left alone (``ON CONFLICT DO NOTHING``): the caller tells a retry from a
-    conflicting reuse. Keys must be distinct."""
+    conflicting reuse. Keys must be distinct.
+
+    The town or street a posting counts for is read inside the writing transaction, never
+    carried from the checks: a point may have moved in between (it may move only while it has
+    no collections, and this transaction is what gives it some)."""
     connection = db.session.connection()  # the session's transaction, which commits them
-    with driver_cursor(connection) as cursor:
+    records = sorted(records, key=itemgetter(0))  # one key order: concurrent batches never
+    with driver_cursor(connection) as cursor:    # wait on each other's keys in a cycle
         if connection.dialect.name == "postgresql":
             columns = [list(column) for column in zip(*(  # lists: psycopg sends them as arrays
                 (r.recycling_point_id, r.collected_on, r.category.value, r.weight_kg, key)
                 for key, r in records), strict=True)]
-            cursor.execute(_INSERT_POSTGRESQL, (user_id, posted_at, *columns))
+            point_ids = sorted(set(columns[0]))
+            cursor.execute(_INSERT_POSTGRESQL, (point_ids, user_id, posted_at, *columns))
             return dict(cursor.fetchall())
         rows = json.dumps([(r.recycling_point_id, r.collected_on.isoformat(), r.category.value,
                             r.weight_kg, key) for key, r in records])
         at = posted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         ids = dict(cursor.execute(_INSERT_SQLITE, (user_id, at, rows)).fetchall())
-    tonnage.add_postings(connection, ((r.collected_on, r.township_id, r.category, r.weight_kg)
-                                      for key, r in records if key in ids))
+        # the INSERT took SQLite's write lock: no point can move until this commits
+        tonnage.add_point_postings(cursor, ((r.collected_on, r.recycling_point_id, r.category,
+                                             r.weight_kg) for key, r in records if key in ids))
     return ids

@@ -4,10 +4,12 @@ A year of collections is about three million rows; the capacity figures need onl
 local day and category (and, for a scoped dashboard, per town or street). ``daily_tonnage``
 holds those sums for the records that are not void.
 
-It is kept in the same transaction as the collections: an ORM flush hook catches postings and
-voids made through the session, and the core-level paths (postings through the API, the demo
-seed) call :func:`add_postings` or :func:`add_weights`. The upsert adds to the stored sum, so
-concurrent postings cannot lose each other's weight. ``wastesort check`` recomputes it from
+It is kept in the same transaction as the collections: postings add through
+:mod:`wastesort.collections.store` (the town or street read inside the writing transaction),
+a void subtracts what its conditional UPDATE returned (so only the request that voided the
+record does), the demo seed adds its sums with :func:`add_weights`, and an ORM flush hook adds
+collections inserted through the session (tests, scripts). The upsert adds to the stored sum,
+so concurrent postings cannot lose each other's weight. ``wastesort check`` recomputes it from
 the collections.
 """
 
@@ -36,10 +38,11 @@ class DailyTonnage(db.Model):
 
 
 def add_weights(connection, sums: Counter, records: Counter) -> None:
-    """Add {(day, township_id, category): kg} and record counts (negative to subtract)."""
+    """Add {(day, township_id, category): kg} and record counts (negative to subtract), the
+    rows in key order (concurrent writers lock them in one order: no deadlock)."""
     sqlite = connection.dialect.name == "sqlite"
-    rows = [(_day_value(day, sqlite), t, str(c), kg, records[day, t, c])
-            for (day, t, c), kg in sums.items() if kg or records[day, t, c]]
+    rows = sorted((_day_value(day, sqlite), t, str(c), kg, records[day, t, c])
+                  for (day, t, c), kg in sums.items() if kg or records[day, t, c])
     if rows:
         with driver_cursor(connection) as cursor:
             cursor.executemany(_UPSERT_SQLITE if sqlite else _UPSERT, rows)
@@ -62,16 +65,38 @@ def _day_value(day, sqlite: bool):
     return day.isoformat() if sqlite else day
 
 
-def add_postings(connection, postings) -> None:
-    """For core-level inserts: ``postings`` of (collected_on, township_id, category,
-    weight_kg) that are not void; the caller knows each point's town or street already."""
+def add_point_postings(cursor, postings) -> None:
+    """SQLite, inside the posting's write transaction: add ``postings`` of (collected_on,
+    recycling_point_id, category, weight_kg), each point's town or street read by the upsert
+    itself (``cursor`` is the driver's)."""
     sums: Counter = Counter()
     records: Counter = Counter()
-    for day, township_id, category, weight_kg in postings:
-        key = (day, township_id, str(category))
+    for day, point_id, category, weight_kg in postings:
+        key = (day.isoformat(), point_id, str(category))
         sums[key] += weight_kg
         records[key] += 1
-    add_weights(connection, sums, records)
+    if sums:
+        cursor.executemany(_UPSERT_BY_POINT_SQLITE, sorted(
+            (day, category, kg, records[day, point, category], point)
+            for (day, point, category), kg in sums.items()))
+
+
+# The same upsert, the town or street taken from the point (SQLite; its INSERT … SELECT needs
+# the WHERE for the parser to read ON CONFLICT as the upsert).
+_UPSERT_BY_POINT_SQLITE = """
+    INSERT INTO daily_tonnage (collected_on, township_id, category, weight_kg, records)
+    SELECT ?, township_id, ?, ?, ? FROM recycling_points WHERE id = ?
+    ON CONFLICT (collected_on, township_id, category) DO UPDATE
+    SET weight_kg = daily_tonnage.weight_kg + excluded.weight_kg,
+        records = daily_tonnage.records + excluded.records"""
+
+
+def subtract_voided(connection, day, point_id: int, category, weight_kg: int) -> None:
+    """Take a voided record out of its day's tonnage (a point with collections never moves,
+    so its town or street now is the one the record was added to)."""
+    township_id = point_townships(connection, [point_id])[point_id]
+    add_weights(connection, Counter({(day, township_id, str(category)): -weight_kg}),
+                Counter({(day, township_id, str(category)): -1}))
 
 
 def point_townships(connection, point_ids) -> dict[int, int]:
@@ -83,27 +108,27 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
+class UntrackedVoid(RuntimeError):
+    """A collection voided through the ORM: void with ``collections.service.void_collection``,
+    whose conditional UPDATE decides which request voided it."""
+
+
 @event.listens_for(Session, "after_flush")
 def _track_collections(session: Session, _context) -> None:
-    changes = []  # (collection, sign)
-    for obj in session.new:
-        if isinstance(obj, Collection) and not obj.voided:
-            changes.append((obj, 1))
+    new = [obj for obj in session.new if isinstance(obj, Collection) and not obj.voided]
     for obj in session.dirty:
-        if isinstance(obj, Collection):
-            history = db.inspect(obj).attrs.voided.history
-            if history.deleted and history.deleted[0] is False and obj.voided:
-                changes.append((obj, -1))
-    if not changes:
+        if isinstance(obj, Collection) and db.inspect(obj).attrs.voided.history.has_changes():
+            raise UntrackedVoid(f"collection {obj.id}: void it with void_collection()")
+    if not new:
         return
     connection = session.connection()
-    townships = point_townships(connection, {c.recycling_point_id for c, _ in changes})
+    townships = point_townships(connection, {c.recycling_point_id for c in new})
     sums: Counter = Counter()
     records: Counter = Counter()
-    for row, sign in changes:
+    for row in new:
         key = (row.collected_on, townships[row.recycling_point_id], str(row.category))
-        sums[key] += sign * row.weight_kg
-        records[key] += sign
+        sums[key] += row.weight_kg
+        records[key] += 1
     add_weights(connection, sums, records)
 
 

@@ -15,8 +15,9 @@ from ..areas.models import Community, Township
 from ..areas.service import writable_community
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
+from ..locking import locked, retry_conflicts
 from ..metrics.coverage import household_count
-from ..rules import apply, check_int, check_text, commit_unique, get_by_id, valid_id
+from ..rules import apply, check_int, check_text, commit_unique, valid_id
 from ..timeutil import local_today
 from .models import Household
 
@@ -111,12 +112,15 @@ def create_household(user: User, data: dict) -> Household:
     return household
 
 
+@retry_conflicts
 def update_household(user: User, household_id: int, data: dict) -> Household:
     """Change the given fields of a household (moving it needs write access to both sides).
 
-    404 when there is no such household; 403 when it lies outside the caller's township
-    (writing outside one's scope is refused, issue 3)."""
-    household = get_by_id(Household, household_id)
+    404 when there is no such household; 403 when it lies outside the caller's township.
+    The household is read under a row lock held to the commit: the tallies move by the
+    difference between what this request found and what it wrote, so two edits at once
+    (another start date, another community) move them once each, in turn."""
+    household = locked(Household, household_id) if valid_id(household_id) else None
     if household is None:
         raise NotFound("No such household.")
     require_registry_write(user, household.community.township_id)

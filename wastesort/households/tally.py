@@ -9,7 +9,9 @@ month, plus the households that started within its month up to the day (a short 
 
 It is kept in the same transaction as the households: an ORM flush hook catches every insert,
 move, start-date change and delete made through the session, and bulk loaders (the demo seed,
-the spreadsheet import) call :func:`add_counts` for the rows they insert. ``wastesort check``
+the spreadsheet import) call :func:`add_counts` for the rows they insert. A change reads the
+household under a row lock (:mod:`wastesort.locking`), so the old values the hook subtracts
+are the ones stored, whatever another request did meanwhile. ``wastesort check``
 recomputes it from the households and reports any drift.
 """
 
@@ -44,9 +46,12 @@ def joined_month(sorting_since: dt.date | str | None) -> dt.date:
 
 def add_counts(connection, counts: Counter) -> None:
     """Add ``counts`` {(community_id, joined_month): n} (n may be negative) with an upsert, safe
-    against concurrent writers on both databases."""
+    against concurrent writers on both databases; the rows in key order, so that two writers
+    lock them in one order (no deadlock)."""
     rows = [{"community_id": c, "joined_month": _as_date(d), "households": n}
-            for (c, d), n in counts.items() if n]
+            for (c, d), n in sorted(counts.items(), key=lambda item: (item[0][0],
+                                                                      _as_date(item[0][1])))
+            if n]
     if not rows:
         return
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert

@@ -35,6 +35,7 @@ from ..areas.models import Community
 from ..bulk import bulk_insert
 from ..errors_domain import RuleViolation
 from ..extensions import db
+from ..locking import hold_write_lock, retry_conflicts
 from ..rules import check_int, check_text
 from ..timeutil import local_today
 from . import tally
@@ -436,6 +437,7 @@ def _existing_codes(codes: list[str]) -> dict[str, tuple[int, int]]:
     return found
 
 
+@retry_conflicts
 def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
     """Store a plan without errors in one transaction; returns (created, updated)."""
     require_registry_write(user, plan.township_id)
@@ -444,11 +446,11 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
     dbapi = db.session.get_bind().dialect.loaded_dbapi
     plan.creates.sort(key=itemgetter(0))  # by community (file order within): index locality
     try:
-        created = bulk_insert("households", CREATE_COLUMNS, plan.creates)
         counts = Counter(plan.tallies)
-        if plan.updates:
+        if plan.updates:  # locked first, in id order, as a single edit locks its household
             counts.update(_tally_changes(plan.updates))
             db.session.execute(update(Household), plan.updates)
+        created = bulk_insert("households", CREATE_COLUMNS, plan.creates)
         tally.add_counts(db.session.connection(), counts)
         db.session.commit()
     except (IntegrityError, dbapi.IntegrityError):  # bulk_insert raises the driver's own
@@ -460,14 +462,18 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
 
 
 def _tally_changes(updates: list[dict]) -> Counter:
-    """Household tally deltas of moving the updated rows to their new community or date."""
+    """Household tally deltas of moving the updated rows to their new community or date, from
+    the rows as stored, read under a lock held to the commit (in id order: two imports, or an
+    import and an edit, never wait on each other in a cycle)."""
     changes: Counter = Counter()
     new = {d["id"]: (d["community_id"], tally.joined_month(d["sorting_since"])) for d in updates}
-    ids = list(new)
+    ids = sorted(new)
+    hold_write_lock()
     for start in range(0, len(ids), CODE_LOOKUP_CHUNK):
         for hid, community_id, since in db.session.execute(
                 select(Household.id, Household.community_id, Household.sorting_since)
-                .where(Household.id.in_(ids[start:start + CODE_LOOKUP_CHUNK]))):
+                .where(Household.id.in_(ids[start:start + CODE_LOOKUP_CHUNK]))
+                .order_by(Household.id).with_for_update()):
             old = (community_id, tally.joined_month(since))
             if old != new[hid]:
                 changes[old] -= 1

@@ -13,6 +13,7 @@ from ..areas.models import Community, Township
 from ..collections.models import Collection
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
+from ..locking import locked, retry_conflicts
 from ..rules import apply, check_choice, check_text, get_by_id, valid_id
 from .models import PointKind, RecyclingPoint
 
@@ -63,9 +64,15 @@ def create_point(user: User, data: dict) -> RecyclingPoint:
     return point
 
 
+@retry_conflicts
 def update_point(user: User, point_id: int, data: dict) -> RecyclingPoint:
-    """Change the given fields; deactivating a point stops new postings for it."""
-    point = get_by_id(RecyclingPoint, point_id)
+    """Change the given fields; deactivating a point stops new postings for it.
+
+    The point is read under a row lock held to the commit, and only then is it asked whether
+    it has collections: a posting for it holds the point (``FOR SHARE`` on PostgreSQL, the
+    write lock on SQLite) until it commits, so a move either waits and is refused, or goes
+    first and the posting counts for the new town or street."""
+    point = locked(RecyclingPoint, point_id) if valid_id(point_id) else None
     if point is None:
         raise NotFound("No such recycling point.")
     require_registry_write(user, point.township_id)
