@@ -23,7 +23,6 @@ from wastesort.households.transfer import apply_import, plan_import
 from wastesort.points.models import PointKind, RecyclingPoint
 from wastesort.timeutil import local_today
 
-
 from .conftest import MODES, ROUNDS, api_call, assert_no_drift, race
 
 CATEGORIES = [c.value for c in WasteCategory]
