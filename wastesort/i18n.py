@@ -157,6 +157,12 @@ PATTERNS = (
                 r"older corrections\."),
      lambda m: gettext("Postings may go back at most %(n)s days; ask an administrator for "
                        "older corrections.", n=m["n"])),
+    (re.compile(r"Enter a date from (?P<day>[\d-]+) on\."),
+     lambda m: gettext("Enter a date from %(day)s on.", day=m["day"])),
+    (re.compile(r"Point staff may void records of the last (?P<n>\d+) days only; ask an "
+                r"administrator for older corrections\."),
+     lambda m: gettext("Point staff may void records of the last %(n)s days only; ask an "
+                       "administrator for older corrections.", n=m["n"])),
     (re.compile(r"No community named (?P<name>.+) in this town or street\."),
      lambda m: gettext("No community named %(name)s in this town or street.", name=m["name"])),
     (re.compile(r"The code (?P<code>.+) is also on row (?P<row>\d+)\."),

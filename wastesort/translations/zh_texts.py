@@ -67,6 +67,9 @@ ZH = {
     "The username %(name)s is taken.": "用户名 %(name)s 已被占用。",
     "The weight must be from 1 to %(max)s kg for one record.": "单条记录的重量须在 1 至 %(max)s 千克之间。",
     "The date is in the future (today is %(today)s in the city).": "日期晚于今天（本市今天是 %(today)s）。",
+    "Enter a date from %(day)s on.": "请填写 %(day)s 及以后的日期。",
+    "Point staff may void records of the last %(n)s days only; ask an administrator for older corrections.":
+        "回收点工作人员只能作废最近 %(n)s 天的记录；更早的更正请联系管理员。",
     "Postings may go back at most %(n)s days; ask an administrator for older corrections.":
         "最多只能补报 %(n)s 天内的数据；更早的更正请联系系统管理员。",
     "No community named %(name)s in this town or street.": "该镇街没有名为 %(name)s 的社区。",
