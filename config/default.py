@@ -44,9 +44,12 @@ REPORT_SCHEDULE = {
     "capacity:month": "0 7 1 * *",
     "coverage:month": "0 8 1 * *",
 }
-REPORT_CATCHUP_DAYS = 14  # how far back a restarted scheduler makes missed reports
-DELIVERY_MAX_ATTEMPTS = 5
-DELIVERY_RETRY_BASE_SECONDS = 60  # back-off: base * 2**(attempt-1)
+# How far back a (re)started scheduler makes missed reports; each entry looks back at least
+# one period of its cadence and a day (daily 2 days, weekly 8, monthly 32).
+REPORT_CATCHUP_DAYS = 14
+DELIVERY_RETRY_BASE_SECONDS = 60  # back-off: base * 2**(attempt-1), up to the next setting
+DELIVERY_RETRY_MAX_SECONDS = 1800  # the longest wait between two attempts of one delivery
+DELIVERY_RETRY_FOR_HOURS = 24  # retry this long (the waits added up), then the delivery fails
 DELIVERY_POLL_SECONDS = 60  # how often the scheduler sends due deliveries (and retries)
 CAPACITY_ALERT_CHECK_MINUTES = 10  # the scheduler also checks today's utilisation this often
 CAPACITY_ALERT_POSTING_INTERVAL_SECONDS = 10  # postings check a day at most this often (0: always)
@@ -58,7 +61,8 @@ MAIL_SECURITY = "none"  # none | starttls | tls
 MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "wastesort@localhost"
-MAIL_TIMEOUT_SECONDS = 30
+MAIL_TIMEOUT_SECONDS = 30  # connecting and each SMTP command
+MAIL_DATA_TIMEOUT_SECONDS = 600  # the reply to a message's end (RFC 5321 4.5.3.2.6: 10 min)
 MAIL_LOCALE = None  # language of report and alert e-mails; None: BABEL_DEFAULT_LOCALE
 
 # Password hashing (werkzeug method string); tests use a cheaper one.

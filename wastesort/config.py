@@ -71,9 +71,19 @@ def _complete_and_check(app: Flask) -> None:
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     for key in ("COLLECTION_MAX_WEIGHT_KG", "COLLECTION_BACKDATE_DAYS", "COLLECTION_BATCH_MAX",
-                "API_PAGE_SIZE_MAX", "DELIVERY_MAX_ATTEMPTS"):
+                "API_PAGE_SIZE_MAX"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
             raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
+    if "DELIVERY_MAX_ATTEMPTS" in cfg:
+        raise ConfigError("DELIVERY_MAX_ATTEMPTS: no longer used; deliveries are retried for "
+                          "DELIVERY_RETRY_FOR_HOURS (docs/reports.md)")
+    for key, least in (("DELIVERY_RETRY_BASE_SECONDS", 1), ("DELIVERY_RETRY_MAX_SECONDS", 1),
+                       ("DELIVERY_RETRY_FOR_HOURS", 0), ("MAIL_TIMEOUT_SECONDS", 1),
+                       ("MAIL_DATA_TIMEOUT_SECONDS", 1)):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                least <= value < math.inf):
+            raise ConfigError(f"{key}: must be a number >= {least}, got {value!r}")
     for key in ("CAPACITY_WARNING_PERCENT", "COVERAGE_FULL_PERCENT"):
         if not isinstance(cfg.get(key), int | float) or not 0 < cfg[key] <= 100:
             raise ConfigError(f"{key}: must be a number in (0, 100], got {cfg.get(key)!r}")

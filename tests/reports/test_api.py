@@ -95,7 +95,7 @@ def test_managers_and_administrators_only(call, role, status):
 
 
 def test_failed_deliveries_are_listed(app, call, city, smtp):
-    app.config["DELIVERY_MAX_ATTEMPTS"] = 1  # the SMTP server of ``smtp`` is never started
+    app.config["DELIVERY_RETRY_FOR_HOURS"] = 0  # the SMTP server of ``smtp`` is never started
     call("POST", "/api/v1/subscriptions", json={"email": "b@example.org", "kind": "capacity",
                                                 "period": "day"})
     made = call("POST", "/api/v1/reports", json={"kind": "capacity", "period": "day",

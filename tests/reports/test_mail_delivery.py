@@ -100,7 +100,8 @@ def test_without_a_mail_server_messages_go_to_the_outbox(now, app, capacity_day,
     assert len(list(message.iter_attachments())) == 1
 
 
-@pytest.mark.config(DELIVERY_MAX_ATTEMPTS=3, DELIVERY_RETRY_BASE_SECONDS=60)
+@pytest.mark.config(DELIVERY_RETRY_BASE_SECONDS=60, DELIVERY_RETRY_MAX_SECONDS=120,
+                    DELIVERY_RETRY_FOR_HOURS=0.1)  # waits of 60, 120, 120 s: 300 s of 360
 def test_retries_with_back_off_then_failed_and_visible(now, capacity_day, smtp, subscribe,
                                                        client):
     subscribe("boss@example.org", "capacity", "day")  # the server is never started
@@ -123,9 +124,14 @@ def test_retries_with_back_off_then_failed_and_visible(now, capacity_day, smtp, 
     assert delivery.next_attempt_at == start + dt.timedelta(seconds=60 + 120)  # doubled
 
     now.shift(120)
+    assert send_due()["retry"] == 1
+    delivery = Delivery.query.one()
+    assert delivery.next_attempt_at == start + dt.timedelta(seconds=60 + 120 + 120)  # capped
+
+    now.shift(120)  # one more wait (120 s) would take the retries past 360 s
     assert send_due() == {"sent": 0, "retry": 0, "failed": 1}
     delivery = Delivery.query.one()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 4)
     now.shift(3600)
     assert send_due() == {"sent": 0, "retry": 0, "failed": 0}  # failed stays failed
 

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from wastesort.extensions import db
@@ -25,6 +26,17 @@ def bound(app):
     tasks.bind(app)
     yield app
     tasks._bound.clear()
+
+
+def start_and_catch_up(app, timeout: float = 30) -> BackgroundScheduler:
+    """start_scheduler with a BackgroundScheduler, returning once its catch-up job has run."""
+    done = threading.Event()
+    scheduler = BackgroundScheduler()
+    scheduler.add_listener(lambda event: event.job_id == "catch-up" and done.set(),
+                           EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    start_scheduler(app, scheduler)
+    assert done.wait(timeout), "the catch-up job did not run"
+    return scheduler
 
 
 def outbox(app) -> list[Path]:
@@ -72,13 +84,16 @@ def test_the_daily_run_at_07_00_city_time_reports_yesterday(bound, city, time_ma
     subscribe("boss@example.org", "capacity", "day")
     time_machine.move_to(city_time(2026, 11, 29, 6, 59), tick=False)
     tasks.run_schedule_entry("capacity:day")
-    # 07:00 has not come yet in Chongqing (it is 22:59 UTC): only the day before yesterday,
-    # within the look-back, and not sent to a subscription made after its time
-    assert reports() == {("capacity", "day", D(2026, 11, 27), "city")}
+    # 07:00 has not come yet in Chongqing (it is 22:59 UTC): only the days before, within the
+    # look-back (a daily entry looks back at least two days, whatever REPORT_CATCHUP_DAYS),
+    # and not sent to a subscription made after their time
+    assert reports() == {("capacity", "day", D(2026, 11, 26), "city"),
+                         ("capacity", "day", D(2026, 11, 27), "city")}
     assert outbox(bound) == []
     time_machine.move_to(city_time(2026, 11, 29, 7, 0, 2), tick=False)
     tasks.run_schedule_entry("capacity:day")
-    assert reports() == {("capacity", "day", D(2026, 11, 27), "city"),
+    assert reports() == {("capacity", "day", D(2026, 11, 26), "city"),
+                         ("capacity", "day", D(2026, 11, 27), "city"),
                          ("capacity", "day", D(2026, 11, 28), "city")}
     assert set(db.session.scalars(db.select(Report.made_by))) == {"scheduler"}
     assert len(outbox(bound)) == 1
@@ -124,7 +139,9 @@ def test_two_schedulers_at_once_make_and_send_one_report(bound, city, time_machi
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert reports() == {("capacity", "day", D(2026, 11, 28), "city")}  # 11-27 is outside
+    # 11-27's time (11-28 07:00) is within the look-back but before the subscription
+    assert reports() == {("capacity", "day", D(2026, 11, 27), "city"),
+                         ("capacity", "day", D(2026, 11, 28), "city")}
     assert [(d.status, d.attempts) for d in db.session.scalars(db.select(Delivery))] == [
         (DeliveryStatus.SENT, 1)]
     assert len(outbox(bound)) == 1
@@ -149,7 +166,7 @@ def test_a_scheduler_down_over_scheduled_times_catches_up_on_start(bound, city, 
     time_machine.move_to(city_time(2026, 12, 1, 8, 59), tick=False)
     subscribe("late@example.org", "capacity", "day")  # subscribed after the missed times
     time_machine.move_to(city_time(2026, 12, 1, 9, 0), tick=False)
-    scheduler = start_scheduler(bound, BackgroundScheduler())
+    scheduler = start_and_catch_up(bound)
     try:
         assert scheduler.running
         assert reports() - before == {
@@ -175,20 +192,25 @@ def test_a_scheduler_down_over_scheduled_times_catches_up_on_start(bound, city, 
     assert len(outbox(bound)) == sent_before + 4
     assert not db.session.scalar(db.select(Delivery).where(Delivery.email == "late@example.org"))
     # a second start (a restart, or another scheduler) makes and sends nothing more
-    scheduler = start_scheduler(bound, BackgroundScheduler())
+    scheduler = start_and_catch_up(bound)
     scheduler.shutdown(wait=False)
     assert len(outbox(bound)) == sent_before + 4
 
 
 def test_nothing_before_the_look_back(bound, city, time_machine):
+    # REPORT_CATCHUP_DAYS, but each entry at least one period of its cadence and a day
     bound.config["REPORT_CATCHUP_DAYS"] = 3
     time_machine.move_to(city_time(2026, 12, 10, 9), tick=False)
     with bound.app_context():
         from wastesort.reports.schedule import catch_up
         catch_up()
     days = {r[2] for r in reports() if r[:2] == ("capacity", "day")}
-    assert days == {D(2026, 12, 7), D(2026, 12, 8), D(2026, 12, 9)}
-    assert ("capacity", "month", D(2026, 11, 1), "city") not in reports()  # 9 days ago
+    assert days == {D(2026, 12, 7), D(2026, 12, 8), D(2026, 12, 9)}  # 3 days
+    # weekly: 8 days back reaches Monday 7 December 08:00, not 30 November
+    assert {r[2] for r in reports() if r[:2] == ("coverage", "week")} == {D(2026, 11, 30)}
+    # monthly: 32 days back reaches 1 December 07:00 and 08:00 (9 days ago), not 1 November
+    assert {r[:3] for r in reports() if r[1] == "month"} == {
+        ("capacity", "month", D(2026, 11, 1)), ("coverage", "month", D(2026, 11, 1))}
 
 
 @pytest.mark.parametrize("schedule", [{"capacity:year": "0 7 * * *"},

@@ -40,7 +40,7 @@ def csrf_token(html: str) -> str:
 @pytest.fixture
 def report(app, today, city, smtp, subscribe):
     """A capacity report whose one delivery failed for good (the SMTP server is down)."""
-    app.config["DELIVERY_MAX_ATTEMPTS"] = 1
+    app.config["DELIVERY_RETRY_FOR_HOURS"] = 0  # the first failure is the last
     add_collection(city.points["a1"], DAY, WasteCategory.RESIDUAL, 430_000)
     subscribe("boss@example.org", "capacity", "day")
     made, _ = make_report(ReportKind.CAPACITY, ReportPeriod.DAY, DAY)

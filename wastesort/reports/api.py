@@ -11,15 +11,17 @@ from ..api.auth import current_api_user
 from ..api.core import Blueprint, PageArgs, page_of, paginate
 from .charts import chart_png
 from .csvout import csv_filename, report_csv
-from .delivery import queue_report, send_due
+from .delivery import delivery_totals, queue_report, retry_delivery, retry_failed, send_due
 from .models import Delivery, Report, Subscription
 from .schemas import (
     DeliveryQuery,
     DeliverySchema,
+    DeliveryTotalsSchema,
     ReportQuery,
     ReportRunSchema,
     ReportSchema,
     ReportSummarySchema,
+    RetriedSchema,
     SubscriptionSchema,
 )
 from .service import get_report, make_report
@@ -104,12 +106,41 @@ class Deliveries(MethodView):
     @blp.response(200, page_of(DeliverySchema))
     def get(self, args):
         """E-mail deliveries of reports and alerts, newest first; ``status=failed`` lists
-        those that gave up after DELIVERY_MAX_ATTEMPTS."""
+        those that gave up after DELIVERY_RETRY_FOR_HOURS of retries (``total_items`` counts
+        them all)."""
         _managers()
         stmt = select(Delivery)
         if args.get("status"):
             stmt = stmt.where(Delivery.status == args["status"])
         return paginate(stmt.order_by(Delivery.id.desc()), args)
+
+
+@blp.route("/reports/deliveries/totals")
+class DeliveryTotals(MethodView):
+    @blp.response(200, DeliveryTotalsSchema)
+    def get(self):
+        """How many deliveries are pending (and retrying), sent and failed."""
+        _managers()
+        return delivery_totals()
+
+
+@blp.route("/reports/deliveries/retry-failed")
+class DeliveryRetryFailed(MethodView):
+    @blp.response(200, RetriedSchema)
+    def post(self):
+        """Queue every failed delivery again; the scheduler sends them within
+        DELIVERY_POLL_SECONDS."""
+        _managers()
+        return {"queued": retry_failed()}
+
+
+@blp.route("/reports/deliveries/<int:delivery_id>/retry")
+class DeliveryRetry(MethodView):
+    @blp.response(200, DeliverySchema)
+    def post(self, delivery_id):
+        """Queue a failed delivery again (one that is not failed is left as it is)."""
+        _managers()
+        return retry_delivery(delivery_id)
 
 
 @blp.route("/subscriptions")

@@ -1,4 +1,4 @@
-"""``wastesort report run|list|send``, ``wastesort subscription add|list|remove`` and
+"""``wastesort report run|list|send|retry-failed``, ``wastesort subscription add|list|remove`` and
 ``wastesort scheduler``. Bad input is one plain line on stderr and a non-zero exit code."""
 
 import logging
@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors_domain import RuleViolation
 from ..extensions import db
-from .delivery import list_deliveries, queue_report, send_due
+from .delivery import delivery_totals, list_deliveries, queue_report, retry_failed, send_due
 from .models import DeliveryStatus
 from .schedule import ScheduleError
 from .service import list_reports, make_report, parse_date, parse_kind, parse_period
@@ -80,10 +80,16 @@ def list_command(kind, limit):
         click.echo(f"{r.id:>6}  {r.kind.value:<8} {r.period.value:<5} {r.period_start}.."
                    f"{r.period_end}  {r.scope:<12} made {r.made_at:%Y-%m-%d %H:%M} UTC by "
                    f"{r.made_by}; deliveries sent {sent}/{len(r.deliveries)}")
+    totals = delivery_totals()
+    click.echo(f"Deliveries: {totals['pending']} pending ({totals['retrying']} retrying), "
+               f"{totals['sent']} sent, {totals['failed']} failed.")
     failed = list_deliveries(status=DeliveryStatus.FAILED)
     for d in failed:
         click.echo(f"FAILED delivery {d.id} to {d.email} after {d.attempts} attempt(s): "
                    f"{d.last_error}")
+    if totals["failed"] > len(failed):
+        click.echo(f"... and {totals['failed'] - len(failed)} more failed; "
+                   f"'wastesort report retry-failed' queues them all again.")
 
 
 @report_group.command("send")
@@ -93,6 +99,16 @@ def send_command():
     outcome = send_due()
     click.echo(f"Sent {outcome['sent']}, to retry {outcome['retry']}, "
                f"failed {outcome['failed']}.")
+
+
+@report_group.command("retry-failed")
+@with_appcontext
+def retry_failed_command():
+    """Queue every failed delivery again (after an SMTP outage, say)."""
+    queued = retry_failed()
+    click.echo(f"Queued {queued} failed delivery(ies) again; the scheduler sends them within "
+               f"{current_app.config['DELIVERY_POLL_SECONDS']} s (or run: wastesort report "
+               f"send).")
 
 
 @click.group("subscription")

@@ -4,11 +4,17 @@ A report's message: multipart/mixed [ multipart/alternative [ text/plain,
 multipart/related [ text/html, image/png (the chart, by Content-ID) ] ], text/csv ].
 Sent over SMTP (``MAIL_SECURITY`` none, starttls or tls; login when ``MAIL_USERNAME`` is set);
 with ``MAIL_SERVER`` empty, written as an ``.eml`` file into ``<instance>/outbox/``.
+
+Connecting and each command wait ``MAIL_TIMEOUT_SECONDS`` for the server; the reply to the end
+of the message waits ``MAIL_DATA_TIMEOUT_SECONDS`` (RFC 5321 4.5.3.2.6: 10 minutes), because a
+server that is slow to say "250" has usually taken the message, and giving up early would send
+it twice. A conversation never runs past the ``deadline`` its caller gives (the delivery's lease).
 """
 
 import os
 import smtplib
 import ssl
+import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -88,27 +94,96 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def send_message(message: EmailMessage) -> None:
+class _PatientReplies:
+    """What ``smtplib.SMTP`` (and ``SMTP_SSL``) lacks: the reply to the end of the message
+    waits ``data_timeout``, every other step ``timeout``, and nothing goes past ``deadline``
+    (a ``time.monotonic()`` value, or None)."""
+
+    data_timeout: float | None = None
+    deadline: float | None = None
+    _phase: str | None = None  # during data(): "data", then "body" after 354, "sent" after it
+
+    def __init__(self, *args, timeout: float, data_timeout: float,
+                 deadline: float | None = None, **kwargs):
+        self.data_timeout, self.deadline = data_timeout, deadline
+        self.timeout = timeout
+        super().__init__(*args, timeout=self._left(timeout), **kwargs)
+        self.timeout = timeout
+
+    def _left(self, seconds: float) -> float:
+        if self.deadline is None:
+            return seconds
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.close()
+            raise TimeoutError("the SMTP conversation ran past its delivery's lease")
+        return min(seconds, left)
+
+    def send(self, s):
+        if self.sock:
+            self.sock.settimeout(self._left(self.timeout))
+        super().send(s)
+        if self._phase == "body":
+            self._phase = "sent"
+
+    def getreply(self):
+        if self.sock:
+            wait = self.data_timeout if self._phase == "sent" else self.timeout
+            self.sock.settimeout(self._left(wait))
+        reply = super().getreply()
+        if self._phase == "data" and reply[0] == 354:
+            self._phase = "body"
+        return reply
+
+    def data(self, msg):
+        self._phase = "data"
+        try:
+            return super().data(msg)
+        finally:
+            self._phase = None
+
+
+class PatientSMTP(_PatientReplies, smtplib.SMTP):
+    pass
+
+
+class PatientSMTP_SSL(_PatientReplies, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
+    pass
+
+
+def send_message(message: EmailMessage, *, deadline: float | None = None) -> None:
     """Hand ``message`` to the SMTP server, or write it to the outbox when none is set.
 
-    Raises ``OSError`` or ``smtplib.SMTPException`` when the server cannot take it.
+    Returns once the server accepted the message (its reply to the end of the data); raises
+    ``OSError`` or ``smtplib.SMTPException`` when it did not. ``deadline`` is a
+    ``time.monotonic()`` value the conversation never runs past.
     """
     cfg = current_app.config
     if not cfg["MAIL_SERVER"]:
         _write_outbox(message)
         return
-    timeout = cfg["MAIL_TIMEOUT_SECONDS"]
+    timeouts = {"timeout": cfg["MAIL_TIMEOUT_SECONDS"],
+                "data_timeout": cfg["MAIL_DATA_TIMEOUT_SECONDS"], "deadline": deadline}
     if cfg["MAIL_SECURITY"] == "tls":
-        smtp = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout,
-                                context=ssl.create_default_context())
+        smtp = PatientSMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"],
+                               context=ssl.create_default_context(), **timeouts)
     else:
-        smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=timeout)
-    with smtp:
+        smtp = PatientSMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], **timeouts)
+    try:
         if cfg["MAIL_SECURITY"] == "starttls":
             smtp.starttls(context=ssl.create_default_context())
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    try:  # accepted: a failing QUIT must not make it count as failed (and be sent again)
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        smtp.close()
 
 
 def _write_outbox(message: EmailMessage) -> Path:

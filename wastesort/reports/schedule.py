@@ -4,13 +4,17 @@
 run at a scheduled time reports the last complete period (07:00 on the 1st → last month).
 
 Every run, scheduled or on start, is a catch-up: it walks the schedule's fire times within
-``REPORT_CATCHUP_DAYS`` up to now and makes (idempotently) the report of each, for the city and
-for each district someone subscribed to by then, queues its deliveries and sends what is due.
-Reports already made are found, not made again: the unique constraint is the judge.
+the look-back up to now and makes (idempotently) the report of each, for the city and for each
+district someone subscribed to by then, queues its deliveries and sends what is due. Reports
+already made are found, not made again: the unique constraint is the judge.
+
+The look-back of an entry is ``REPORT_CATCHUP_DAYS``, but never less than one period of its
+cadence and a day (daily 2 days, weekly 8, monthly 32): a run then always reaches back past its
+entry's previous time, so a time missed for any reason is made at the next one at the latest.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
@@ -80,25 +84,63 @@ def district_scopes(entry: Entry, subscribed_by: dt.datetime) -> list[int | None
     return [None, *sorted(districts)]
 
 
-def run_entry(entry: Entry, fire: dt.datetime, made_by: str) -> list[Report]:
+# The longest period of each cadence, in days (a month: 31).
+PERIOD_DAYS = {ReportPeriod.DAY: 1, ReportPeriod.WEEK: 7, ReportPeriod.MONTH: 31}
+
+
+def look_back(entry: Entry, config=None) -> dt.timedelta:
+    """How far back a run of ``entry`` makes missed reports: REPORT_CATCHUP_DAYS, and at least
+    one period of the entry's cadence and a day."""
+    config = config or current_app.config
+    return max(dt.timedelta(days=config["REPORT_CATCHUP_DAYS"]),
+               dt.timedelta(days=PERIOD_DAYS[entry.period] + 1))
+
+
+@dataclass
+class CatchUp:
+    """What a run did: every report due in its look-back, those it made (the rest were made
+    before), and how many deliveries it queued."""
+
+    reports: list[Report] = field(default_factory=list)
+    made: list[Report] = field(default_factory=list)
+    queued: int = 0
+
+    def describe(self) -> str:
+        made = ", ".join(f"{r.kind.value} {r.period.value} {r.period_start} {r.scope} "
+                         f"(report {r.id})" for r in self.made) or "nothing new"
+        return (f"made {made}; {len(self.reports) - len(self.made)} already made; "
+                f"queued {self.queued} delivery(ies)")
+
+
+def run_entry(entry: Entry, fire: dt.datetime, made_by: str,
+              result: CatchUp | None = None) -> list[Report]:
     """Make (or find) the reports due at ``fire`` and queue their deliveries."""
+    result = result if result is not None else CatchUp()
     start, _end = reported_period_at(entry.period, fire.astimezone(current_app.config["TZ"]))
     reports = []
     for district_id in district_scopes(entry, fire):
-        report, _made = make_report(entry.kind, entry.period, start, district_id=district_id,
-                                    made_by=made_by)
-        queue_report(report, subscribed_by=fire)
+        report, made = make_report(entry.kind, entry.period, start, district_id=district_id,
+                                   made_by=made_by)
+        result.queued += queue_report(report, subscribed_by=fire)
         reports.append(report)
+        result.reports.append(report)
+        if made:
+            result.made.append(report)
     return reports
+
+
+def run_catch_up(entries: list[Entry] | None = None, *, now: dt.datetime | None = None,
+                 made_by: str = "catch-up") -> CatchUp:
+    """Run every scheduled time of ``entries`` (default: all) within each one's look-back."""
+    now = now or local_now()
+    result = CatchUp()
+    for entry in entries if entries is not None else schedule_entries():
+        for fire in fire_times(entry, now - look_back(entry), now):
+            run_entry(entry, fire, made_by, result)
+    return result
 
 
 def catch_up(entries: list[Entry] | None = None, *, now: dt.datetime | None = None,
              made_by: str = "catch-up") -> list[Report]:
     """Run every scheduled time of ``entries`` within the look-back; returns the reports."""
-    now = now or local_now()
-    since = now - dt.timedelta(days=current_app.config["REPORT_CATCHUP_DAYS"])
-    reports = []
-    for entry in entries if entries is not None else schedule_entries():
-        for fire in fire_times(entry, since, now):
-            reports.extend(run_entry(entry, fire, made_by))
-    return reports
+    return run_catch_up(entries, now=now, made_by=made_by).reports

@@ -22,6 +22,19 @@ class DeliverySchema(ma.Schema):
     created_at = ma.fields.AwareDateTime()
 
 
+class DeliveryTotalsSchema(ma.Schema):
+    pending = ma.fields.Integer(metadata={"description": "Waiting to be sent (new or retrying)."})
+    retrying = ma.fields.Integer(metadata={"description": "Of the pending, those tried and "
+                                                          "failed at least once."})
+    sent = ma.fields.Integer()
+    failed = ma.fields.Integer(metadata={"description": "Gave up after DELIVERY_RETRY_FOR_HOURS;"
+                                                        " sent again only when retried."})
+
+
+class RetriedSchema(ma.Schema):
+    queued = ma.fields.Integer(metadata={"description": "Failed deliveries queued again."})
+
+
 class ReportSummarySchema(ma.Schema):
     id = ma.fields.Integer()
     kind = Choice(ReportKind)

@@ -12,7 +12,7 @@ from ..errors_domain import Forbidden, RuleViolation
 from ..extensions import db
 from .charts import chart_png
 from .csvout import csv_filename, report_csv
-from .delivery import list_deliveries, retry_now
+from .delivery import delivery_totals, list_deliveries, retry_failed, retry_now
 from .forms import SubscriptionForm
 from .models import Delivery, DeliveryStatus, ReportKind
 from .presentation import report_context
@@ -40,7 +40,7 @@ def index():
     return render_template(
         "reports/index.html", reports=reports, total=total, page=page, per_page=PER_PAGE,
         kind=kind, failed=list_deliveries(status=DeliveryStatus.FAILED),
-        deliveries=list_deliveries(limit=30))
+        deliveries=list_deliveries(limit=30), totals=delivery_totals())
 
 
 @bp.get("/<int:report_id>")
@@ -77,6 +77,14 @@ def retry(delivery_id: int):
     else:
         flash(_("Delivery %(id)s to %(email)s is queued again.", id=delivery.id,
                 email=delivery.email), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/deliveries/retry-failed")
+def retry_all_failed():
+    """Put every failed delivery back in the queue (after an SMTP outage, say)."""
+    flash(_("Failed deliveries queued again: %(num)s. The scheduler sends them within a "
+            "minute.", num=retry_failed()), "success")
     return redirect(url_for(".index"))
 
 

@@ -449,4 +449,11 @@ ZH = {
     "%(num)s day": "%(num)s 天",
     "This point has collections in its town or street; register a new point there instead.":
         "该回收点在所属镇街已有收运记录；请在新的镇街登记一个新的回收点。",
+    # report deliveries: retry all failed, true totals (issue 11)
+    "Try all failed deliveries again": "重试全部发送失败的邮件",
+    "The latest %(num)s are listed.": "下面列出最近的 %(num)s 条。",
+    "Pending: %(pending)s (retrying: %(retrying)s) · sent: %(sent)s · failed: %(failed)s":
+        "待发送：%(pending)s（其中重试中：%(retrying)s）· 已发送：%(sent)s · 失败：%(failed)s",
+    "Failed deliveries queued again: %(num)s. The scheduler sends them within a minute.":
+        "已将 %(num)s 条发送失败的邮件重新排队，定时任务将在一分钟内发送。",
 }
