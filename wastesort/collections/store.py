@@ -27,13 +27,15 @@ _INSERT_SQLITE = """
     RETURNING idempotency_key, id"""
 
 # PostgreSQL adds the stored rows to the daily tonnage in the same statement. The points are
-# read ``FOR SHARE``: a point's move to another town or street (which locks it ``FOR UPDATE``
-# and then looks for collections) waits for this posting to commit and then refuses, or this
-# posting waits for the move and books the new town or street. Tonnage rows are added in key
-# order, so that concurrent batches lock them in one order and never deadlock.
+# read ``FOR KEY SHARE`` (the lock the foreign key takes anyway, so no extra write): a point's
+# move to another town or street locks it ``FOR UPDATE`` and only then looks for collections,
+# so it either waits for this posting to commit and refuses, or goes first, and this read then
+# returns the point as moved. Tonnage rows are added in key order, so concurrent batches lock
+# them in one order and never deadlock.
 _INSERT_POSTGRESQL = """
     WITH points AS (
-        SELECT id, township_id FROM recycling_points WHERE id = ANY(%b::integer[]) FOR SHARE
+        SELECT id, township_id FROM recycling_points WHERE id = ANY(%b::integer[])
+        FOR KEY SHARE
     ), stored AS (
         INSERT INTO collections (recycling_point_id, collected_on, category, weight_kg,
                                  idempotency_key, posted_by_id, posted_at, voided)
