@@ -69,7 +69,7 @@ def update_point(user: User, point_id: int, data: dict) -> RecyclingPoint:
     """Change the given fields; deactivating a point stops new postings for it.
 
     The point is read under a row lock held to the commit, and only then is it asked whether
-    it has collections: a posting for it holds the point (``FOR SHARE`` on PostgreSQL, the
+    it has collections: a posting for it holds the point (``FOR KEY SHARE`` on PostgreSQL, the
     write lock on SQLite) until it commits, so a move either waits and is refused, or goes
     first and the posting counts for the new town or street."""
     point = locked(RecyclingPoint, point_id) if valid_id(point_id) else None
