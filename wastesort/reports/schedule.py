@@ -106,9 +106,23 @@ class CatchUp:
     queued: int = 0
 
     def describe(self) -> str:
-        made = ", ".join(f"{r.kind.value} {r.period.value} {r.period_start} {r.scope} "
-                         f"(report {r.id})" for r in self.made) or "nothing new"
-        return (f"made {made}; {len(self.reports) - len(self.made)} already made; "
+        """One line: "made capacity day 2026-11-30 city (report 12), coverage week city
+        2026-11-16..2026-11-23 (2 reports); 3 already made; queued 2 delivery(ies)"."""
+        groups: dict[tuple, list[Report]] = {}
+        for report in self.made:
+            groups.setdefault((report.kind.value, report.period.value, report.scope),
+                              []).append(report)
+        parts = []
+        for (kind, period, scope), reports in groups.items():
+            if len(reports) == 1:
+                parts.append(f"{kind} {period} {reports[0].period_start} {scope} "
+                             f"(report {reports[0].id})")
+            else:
+                days = sorted(r.period_start for r in reports)
+                parts.append(f"{kind} {period} {scope} {days[0]}..{days[-1]} "
+                             f"({len(reports)} reports)")
+        return (f"made {', '.join(parts) or 'nothing new'}; "
+                f"{len(self.reports) - len(self.made)} already made; "
                 f"queued {self.queued} delivery(ies)")
 
 

@@ -74,9 +74,9 @@ def start_scheduler(app: Flask, scheduler: BaseScheduler | None = None) -> BaseS
     tasks.bind(app, scheduler)
     scheduler.add_job("wastesort.reports.tasks:catch_up_on_start", DateTrigger(started),
                       id="catch-up", name="catch up on start", replace_existing=True)
-    nexts = "; ".join(
-        f"{job.id} at {job.next_run_time:%Y-%m-%d %H:%M %z}" for job in scheduler.get_jobs()
-        if job.id.startswith("report:") and job.next_run_time is not None)
+    reports = sorted((job.next_run_time, job.id) for job in scheduler.get_jobs()
+                     if job.id.startswith("report:") and job.next_run_time is not None)
+    nexts = "; ".join(f"{job_id} at {when:%Y-%m-%d %H:%M %z}" for when, job_id in reports)
     log.info("scheduler starting (%s): %s; deliveries every %s s, capacity check every %s min",
              zone, nexts, app.config["DELIVERY_POLL_SECONDS"],
              app.config["CAPACITY_ALERT_CHECK_MINUTES"])
