@@ -71,3 +71,7 @@ PASSWORD_HASH_METHOD = "scrypt"
 # Session cookie.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Login sessions end after this long without a request, and this long after the login at the
+# latest (also at logout and at a password, role or scope change).
+SESSION_IDLE_MINUTES = 60
+SESSION_ABSOLUTE_HOURS = 12

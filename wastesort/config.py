@@ -77,6 +77,11 @@ def _complete_and_check(app: Flask) -> None:
     if "DELIVERY_MAX_ATTEMPTS" in cfg:
         raise ConfigError("DELIVERY_MAX_ATTEMPTS: no longer used; deliveries are retried for "
                           "DELIVERY_RETRY_FOR_HOURS (docs/reports.md)")
+    for key in ("SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_HOURS"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 < value < math.inf):
+            raise ConfigError(f"{key}: must be a number > 0, got {value!r}")
     for key, least in (("DELIVERY_RETRY_BASE_SECONDS", 1), ("DELIVERY_RETRY_MAX_SECONDS", 1),
                        ("DELIVERY_RETRY_FOR_HOURS", 0), ("MAIL_TIMEOUT_SECONDS", 1),
                        ("MAIL_DATA_TIMEOUT_SECONDS", 1)):

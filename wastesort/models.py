@@ -1,6 +1,6 @@
 """Every model, imported once so the metadata is complete (migrations, tests, seeding)."""
 
-from .accounts.models import ApiToken, Role, User
+from .accounts.models import ApiToken, LoginSession, Role, User
 from .areas.models import Community, District, Township, TownshipKind
 from .bins.models import BinStatus, SortingBin
 from .collections.models import Collection
@@ -13,6 +13,6 @@ from .reports.models import CapacityAlert, Delivery, Report, Subscription  # noq
 
 __all__ = [
     "ApiToken", "BinStatus", "Collection", "Community", "DailyTonnage", "District", "Household",
-    "HouseholdTally", "PointKind",
+    "HouseholdTally", "LoginSession", "PointKind",
     "RecyclingPoint", "Role", "SortingBin", "Township", "TownshipKind", "TreatmentFacility", "User",
 ]

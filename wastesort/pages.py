@@ -8,6 +8,7 @@ show a :class:`~wastesort.errors_domain.RuleViolation`'s messages beside the fie
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, lazy_gettext
@@ -281,11 +282,22 @@ def sort_link(column: str, label: str, current: str, direction: str) -> Markup:
         arrow)
 
 
+MAX_NEXT_LENGTH = 2000
+
+
 def safe_next(target: str | None) -> str | None:
-    """A redirect target after login: a path on this site only (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """A redirect target after login or a language switch: a path on this site only (no open
+    redirect). Browsers drop tabs and line breaks inside a URL and read a backslash as a
+    slash, so ``/<TAB>/evil.example`` would become ``//evil.example``; control characters
+    are refused outright (a line break would not even fit in the Location header)."""
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.startswith("/"):
+        return None
+    if any(c < " " or c == "\x7f" or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def optional_int(value):

@@ -1,17 +1,48 @@
 """Session log-in for the pages (Flask-Login)."""
 
-from flask import Flask
+from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import login_user, logout_user
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
+from . import sessions
 from .models import User
+
+# What a session keeps across logging in and out: the language chosen before.
+KEPT_ACROSS_LOGIN = ("locale",)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    """The user of a live login session (see wastesort.accounts.sessions), else nobody."""
+    user = sessions.user_of(user_id, session.get(sessions.SESSION_KEY))
+    if user is None:
+        _renew_session()  # ended or expired: forget it, so the next request does not ask again
+    return user
+
+
+def log_in(user: User) -> None:
+    """Start a fresh session for ``user``: nothing from before the login is carried over but
+    the language (no session fixation), and the cookie lasts the absolute lifetime."""
+    _renew_session()
+    session[sessions.SESSION_KEY] = sessions.begin(user)
+    session.permanent = True
+    login_user(user)
+
+
+def log_out() -> None:
+    """End this session for good: a copy of the cookie no longer logs anyone in."""
+    sessions.end_current()
+    logout_user()
+    _renew_session()
+
+
+def _renew_session() -> None:
+    kept = {key: session[key] for key in KEPT_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    # The CSRF token this request may have made belonged to the old session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -28,3 +59,4 @@ def init_login(app: Flask) -> None:
     app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    app.permanent_session_lifetime = app.config["SESSION_ABSOLUTE_HOURS"] * 3600

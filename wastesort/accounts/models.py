@@ -57,6 +57,21 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
 
+class LoginSession(db.Model):
+    """A logged-in browser session. The signed cookie names it; only the SHA-256 of its random
+    id is stored. Ended at logout, at a password or role change, and after an idle and an
+    absolute lifetime (wastesort.accounts.sessions), which a cookie alone could not do."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
 

@@ -7,6 +7,7 @@ from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..points.models import RecyclingPoint
 from ..rules import check_text, get_by_id, valid_id
+from . import sessions
 from .models import Role, User
 from .scope import require_roles
 
@@ -111,6 +112,12 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
             "You cannot demote or deactivate yourself."]
     if errors:
         raise RuleViolation(errors)
+    # Sessions opened under the old password or the old rights end: a stolen cookie no longer
+    # works, and nobody keeps rights taken away (the administrator's own page stays logged in).
+    if (data.get("password") or data.get("active") is False
+            or (role, township_id, point_id)
+            != (user.role, user.township_id, user.recycling_point_id)):
+        sessions.end_all_of(user.id, except_current=user.id == admin.id)
     user.role, user.township_id, user.recycling_point_id = role, township_id, point_id
     if "email" in data:
         user.email = data["email"] or None

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +21,7 @@ from ..areas.models import Township
 from ..errors_domain import RuleViolation
 from ..extensions import db
 from ..pages import login_required_for, paginate, role_label, safe_next, show_rule_errors
+from .auth import log_in, log_out
 from .forms import LanguageForm, LoginForm, UserForm
 from .models import Role, User
 from .service import add_user, get_user, update_user, users_query
@@ -50,7 +51,7 @@ def login():
         elif not user.active:
             form.username.errors.append(_("This account is deactivated."))
         else:
-            login_user(user)
+            log_in(user)
             if user.locale is None and session.get("locale"):
                 user.locale = session["locale"]  # keep the language chosen before logging in
                 db.session.commit()
@@ -61,7 +62,7 @@ def login():
 @auth_bp.post("/logout")
 def logout():
     """Log out (a POST with the CSRF token, so another site cannot log a user out)."""
-    logout_user()
+    log_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
