@@ -6,10 +6,13 @@ from wastesort import create_app
 from wastesort.config import ConfigError
 
 
-def test_healthz_ok(client):
+def test_healthz_ok(app, client):
+    from wastesort.database import migration_heads
+
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "write": "ok",
+                                   "migration": ", ".join(migration_heads(app))}
 
 
 def test_healthz_reports_unreachable_database(tmp_path):

@@ -9,6 +9,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application. Reads like a table of contents; nothing runs at import time."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("WASTESORT_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path or None)
+    from .api.jsonbody import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)  # too deeply nested JSON is a 400, not a 500
 
     from .config import load_config
 

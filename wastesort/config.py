@@ -9,6 +9,7 @@ instead of showing a traceback.
 import math
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,7 +42,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
 
 def _complete_and_check(app: Flask) -> None:
     cfg = app.config
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _require_writable_folder(Path(app.instance_path))
 
     try:
         cfg["TZ"] = ZoneInfo(str(cfg["TIMEZONE"]))
@@ -94,6 +95,18 @@ def _complete_and_check(app: Flask) -> None:
             raise ConfigError(f"{key}: must be a number in (0, 100], got {cfg.get(key)!r}")
     if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
         raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
+
+
+def _require_writable_folder(instance: Path) -> None:
+    """The instance folder holds the SQLite file (and its WAL), the secret, the outbox and
+    uploads being imported: create it, and refuse to start when it cannot be written."""
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=instance):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"INSTANCE_PATH: the instance folder {str(instance)!r} cannot be "
+                          f"written ({exc.strerror or exc})") from None
 
 
 def _instance_secret(instance: Path) -> str:

@@ -108,6 +108,10 @@ SERVICE_MESSAGES = (
     lazy_gettext("No such collection."),
     lazy_gettext("No such user."),
     lazy_gettext("No such town or street in your scope."),
+    # the database cannot serve right now (wastesort.errors): a 503
+    lazy_gettext("The database is unavailable for a moment; try again."),
+    lazy_gettext("The database is busy; try again in a moment."),
+    lazy_gettext("The database cannot be written at the moment; try again later."),
 )
 
 # What each error status means, in words for the person at the browser.
@@ -123,6 +127,7 @@ ERROR_TEXTS = {
     422: lazy_gettext("The input is not valid."),
     429: lazy_gettext("Too many requests; wait a moment and try again."),
     500: lazy_gettext("Something went wrong on our side. Please try again later."),
+    503: lazy_gettext("The service is unavailable for a moment. Please try again shortly."),
 }
 
 

@@ -7,6 +7,7 @@ from ..api.core import Blueprint, page_of, paged
 from . import service, tokens
 from .schemas import (
     NewTokenSchema,
+    TokenInSchema,
     TokenQuery,
     TokenSchema,
     UserQuery,
@@ -55,13 +56,13 @@ class Tokens(MethodView):
         """Tokens (never the tokens themselves): one's own, or anyone's for administrators."""
         return paged(tokens.tokens_query, args)
 
-    @blp.arguments(TokenSchema)
+    @blp.arguments(TokenInSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data):
         """Issue a token (administrators); the answer is the only place it is shown."""
         caller = current_api_user()
         token, plain = tokens.create_token_for(caller, data.get("user_id", caller.id),
-                                               data.get("name", ""))
+                                               data["name"])
         token.token = plain
         return token
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Choice, Id, Text
+from ..api.fields import Bool, Choice, Id, PatchSchema, Text
 from .models import Role
 from .service import MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -22,14 +22,14 @@ class UserSchema(ma.Schema):
     created_at = ma.fields.DateTime(dump_only=True)
 
 
-class UserUpdateSchema(ma.Schema):
+class UserUpdateSchema(PatchSchema):
     password = ma.fields.String(load_only=True,
                                 validate=ma.validate.Length(MIN_PASSWORD_LENGTH, 200))
     role = Choice(Role)
     township_id = Id(allow_none=True)
     recycling_point_id = Id(allow_none=True)
     email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
-    active = ma.fields.Boolean()
+    active = Bool()
 
 
 class UserQuery(PageArgs):
@@ -37,10 +37,20 @@ class UserQuery(PageArgs):
     active = ma.fields.Boolean()
 
 
+class TokenInSchema(ma.Schema):
+    """A token to issue: for whom, and a label (required: it is how tokens are told apart)."""
+
+    user_id = Id(metadata={"description": "Whose token; default the caller."})
+    name = Text(80, min_length=1, required=True,
+                metadata={"description": "A label, e.g. the kiosk it is for."})
+
+
 class TokenSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    user_id = Id(metadata={"description": "Whose token; default the caller."})
-    name = Text(80, metadata={"description": "A label, e.g. the kiosk it is for."})
+    user_id = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(dump_only=True, metadata={
+        "description": "The label given when it was issued (empty for some made by "
+                       "`wastesort create-token`)."})
     prefix = ma.fields.String(dump_only=True, metadata={"description": "Tells tokens apart."})
     created_at = ma.fields.DateTime(dump_only=True)
     last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)

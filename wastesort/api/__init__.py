@@ -1,10 +1,15 @@
 """The JSON API under /api/v1 (flask-smorest, OpenAPI 3 at /api/v1/openapi.json, Swagger UI at
-/api/v1/docs with its assets served from the flask-swagger-ui package: no CDN)."""
+/api/v1/docs with its assets served from the flask-swagger-ui package: no CDN, and no
+third-party validator: Swagger UI would send the document's URL to validator.swagger.io)."""
 
 from pathlib import Path
 
 import flask_swagger_ui
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, Flask, send_from_directory
+
+from .fields import PatchSchema
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
 ASSETS_URL = "/api/v1/docs/assets/"
@@ -18,6 +23,28 @@ def swagger_asset(filename):
     return send_from_directory(SWAGGER_UI_DIST, filename, max_age=86400)
 
 
+class ContractPlugin(BasePlugin):
+    """What the document says beyond marshmallow's fields: a PATCH body has at least one
+    property (:class:`~wastesort.api.fields.PatchSchema`)."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        if schema is not None and issubclass(resolve_schema_cls(schema), PatchSchema):
+            return {"minProperties": 1}
+        return None
+
+
+def _configured_maximum(app: Flask):
+    """An apispec attribute function: a field whose maximum is a setting
+    (:func:`~wastesort.api.fields.max_from_setting`) documents this app's value."""
+
+    def configured_maximum(_converter, field, **_kwargs) -> dict:
+        setting = field.metadata.get("x-maximum-setting")
+        return {"maximum": app.config[setting]} if setting else {}
+
+    return configured_maximum
+
+
 def init_api(app: Flask) -> None:
     """Bind the API and its blueprints to ``app``."""
     from ..accounts.api import blp as accounts_blp
@@ -28,7 +55,7 @@ def init_api(app: Flask) -> None:
     from ..households.api import blp as households_blp
     from ..metrics.api import blp as figures_blp
     from ..points.api import blp as points_blp
-    from .core import api
+    from .core import api, spec_kwargs
 
     for key, value in {
         "API_TITLE": "wastesort",
@@ -38,9 +65,11 @@ def init_api(app: Flask) -> None:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": ASSETS_URL,
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     }.items():
         app.config.setdefault(key, value)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={**spec_kwargs(), "extra_plugins": [ContractPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(_configured_maximum(app))
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
                 collections_blp, figures_blp, accounts_blp):

@@ -12,20 +12,28 @@ from flask import current_app, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import func, select
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..errors import error_response
 from ..errors_domain import RuleViolation
 from ..extensions import csrf, db
 from .auth import authenticate
+from .jsonbody import parse_json_body
 
 MAX_PAGE = 100_000  # page x page size stays far inside any integer the databases handle
 
 
 class ApiParser(FlaskParser):
     """Answers invalid input with 422 and messages by field, the same shape as the services'
-    :class:`RuleViolation` (locations such as "json" or "query" folded away)."""
+    :class:`RuleViolation` (locations such as "json" or "query" folded away); a body that is
+    not JSON, or nested too deeply to decode, with 400."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return parse_json_body(req.get_data(cache=True))
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         messages = error.normalized_messages()
@@ -64,13 +72,20 @@ class WastesortApi(Api):
         super().register_blueprint(blp, parameters=parameters, **options)
 
 
-api = WastesortApi(spec_kwargs={
-    "components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer",
-                       "description": "A token from `wastesort create-token USERNAME` or "
-                                      "`POST /api/v1/tokens`."}}},
-    "security": [{"bearerAuth": []}],
-})
+def spec_kwargs() -> dict:
+    """The document's security scheme, made afresh for each app: apispec merges the document
+    into these options in place, so one dict shared by several apps (tests) kept the first
+    app's document (its configured maximum weight) for all of them."""
+    return {
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "A token from `wastesort create-token USERNAME` or "
+                                          "`POST /api/v1/tokens`."}}},
+        "security": [{"bearerAuth": []}],
+    }
+
+
+api = WastesortApi()
 
 
 def require_json_body() -> None:

@@ -1,7 +1,11 @@
-"""Field types the API schemas share: bounded ids and integers, printable text.
+"""Field types the API schemas share: bounded ids and integers, printable text, strict
+booleans and numbers, and the bodies of PATCH requests.
 
 Bounds matter for more than tidiness: a 20-digit id or a NUL character would otherwise reach
-the database and fail there (a 500) instead of being refused here (a 422).
+the database and fail there (a 500) instead of being refused here (a 422). In a JSON body a
+field takes only its JSON type: ``true``/``false`` for a boolean (not ``0`` or ``"yes"``), a
+number for a number (not ``"29.5"``), as the OpenAPI document says; query strings are text
+and are parsed.
 """
 
 import copy
@@ -10,10 +14,19 @@ import marshmallow as ma
 
 from ..rules import MAX_ID
 
+PRINTABLE = "Use printable characters only (no control characters)."
+# The part of the printable rule a JSON Schema pattern can say: no C0 or C1 control character.
+# The whole rule is Python's str.isprintable (described on every text field).
+PRINTABLE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+PRINTABLE_RULE = ("Printable text: no control characters, nor line or paragraph separators, "
+                  "format characters, lone surrogates or unassigned code points; the only "
+                  "space is U+0020 (Python's str.isprintable).")
+AT_LEAST_ONE_FIELD = "Send at least one field to change."
+
 
 def printable(value: str) -> None:
     if not value.isprintable():
-        raise ma.ValidationError("Use printable characters only (no control characters).")
+        raise ma.ValidationError(PRINTABLE)
 
 
 def Id(*, query: bool = False, **kwargs) -> ma.fields.Integer:  # noqa: N802 (a field factory)
@@ -26,21 +39,59 @@ def Int(low: int, high: int, **kwargs) -> ma.fields.Integer:  # noqa: N802
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802
+    """A string of printable characters (documented: a pattern and the rule in words)."""
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    described = metadata.get("description")
+    metadata["description"] = f"{described} {PRINTABLE_RULE}" if described else PRINTABLE_RULE
+    metadata.setdefault("pattern", PRINTABLE_PATTERN)
     return ma.fields.String(validate=[ma.validate.Length(min_length, max_length), printable],
-                            **kwargs)
+                            metadata=metadata, **kwargs)
 
 
 def Choice(enum_cls, **kwargs) -> ma.fields.Enum:  # noqa: N802
     return ma.fields.Enum(enum_cls, by_value=True, **kwargs)
 
 
-def all_optional(schema_cls: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """A copy of ``schema_cls`` with no required field: the body of a PATCH.
+class Bool(ma.fields.Boolean):
+    """A JSON boolean: ``true`` or ``false`` only (marshmallow also takes 0, 1, "yes", "on")."""
 
-    (A ``partial=True`` instance would document as a second schema of the same name.)"""
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class Number(ma.fields.Float):
+    """A JSON number (marshmallow's Float also takes the string "29.5"); finite."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+def max_from_setting(setting: str, default: int) -> dict:
+    """Field metadata: the maximum is the setting ``setting`` (``default`` unless configured);
+    the app's document shows its configured value (:func:`wastesort.api.contract_plugin`)."""
+    return {"maximum": default, "x-maximum-setting": setting}
+
+
+class PatchSchema(ma.Schema):
+    """The body of a PATCH: any of the fields, but at least one (an empty body or ``{}``
+    changes nothing and is refused; documented as ``minProperties: 1``)."""
+
+    @ma.validates_schema
+    def _at_least_one(self, data, **_kwargs):
+        if not data:
+            raise ma.ValidationError(AT_LEAST_ONE_FIELD)
+
+
+def all_optional(schema_cls: type[ma.Schema], name: str) -> type[PatchSchema]:
+    """A copy of ``schema_cls`` with no required field and at least one field: the body of a
+    PATCH. (A ``partial=True`` instance would document as a second schema of the same name.)"""
     fields = {}
     for field_name, field in schema_cls._declared_fields.items():
         field = copy.copy(field)
         field.required = False
         fields[field_name] = field
-    return type(name, (ma.Schema,), fields)
+    return type(name, (PatchSchema,), fields)

@@ -6,7 +6,7 @@ import re
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Choice, Id, Int, Text
+from ..api.fields import Choice, Id, Int, Text, max_from_setting
 from ..enums import WasteCategory
 from ..rules import MAX_ID
 from .service import MAX_KEY_LENGTH, MAX_REASON_LENGTH
@@ -22,7 +22,9 @@ class CollectionFields(ma.Schema):
                        "back-dating window (COLLECTION_BACKDATE_DAYS, admins excepted)."})
     category = Choice(WasteCategory, required=True)
     weight_kg = Int(1, MAX_ID, required=True, metadata={
-        "description": "Whole kilograms, at most COLLECTION_MAX_WEIGHT_KG (default 50,000)."})
+        "description": "Whole kilograms, at most the setting COLLECTION_MAX_WEIGHT_KG "
+                       "(default 50,000; the maximum shown is this installation's).",
+        **max_from_setting("COLLECTION_MAX_WEIGHT_KG", 50_000)})
 
 
 class CollectionInSchema(CollectionFields):
@@ -44,6 +46,8 @@ class IdempotencyHeader(ma.Schema):
 
 
 class CollectionSchema(CollectionFields):
+    weight_kg = ma.fields.Integer(required=True, metadata={
+        "description": "Whole kilograms (at most COLLECTION_MAX_WEIGHT_KG when posted)."})
     id = ma.fields.Integer(dump_only=True)
     posted_by_id = ma.fields.Integer(dump_only=True, allow_none=True)
     posted_at = ma.fields.DateTime(dump_only=True)

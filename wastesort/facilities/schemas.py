@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Choice, Id, Int, Text, all_optional
+from ..api.fields import Bool, Choice, Id, Int, Text, all_optional
 from ..enums import FacilityType
 from .service import MAX_CAPACITY_T_PER_DAY
 
@@ -15,7 +15,7 @@ class FacilitySchema(ma.Schema):
     facility_type = Choice(FacilityType, required=True)
     capacity_t_per_day = Int(1, MAX_CAPACITY_T_PER_DAY, required=True,
                              metadata={"description": "Whole tonnes per day."})
-    active = ma.fields.Boolean()
+    active = Bool()
 
 
 FacilityUpdateSchema = all_optional(FacilitySchema, "FacilityUpdateSchema")

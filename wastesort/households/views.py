@@ -1,6 +1,7 @@
 """Household pages: list and search, create, edit, import from and export to spreadsheets."""
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import (
@@ -183,12 +184,15 @@ def confirm_import():
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
 def export(fmt: str):
-    """The households of the user's scope (with the list's filters) as CSV or XLSX."""
+    """The households of the user's scope (with the list's filters) as CSV or XLSX. Both
+    start in the view (the XLSX file is made whole), so a role without the registry gets its
+    403 (and a database fault its 503) before the response begins."""
     filters = _filters()
+    households_query(current_user, **filters)  # the role's scope: 403 here, not mid-file
     rows = export_rows(current_user, **filters)
     stamp = local_today().isoformat()
     if fmt == "csv":
-        return Response(stream_with_context(csv_stream(rows)), mimetype="text/csv",
+        return Response(stream_with_context(_started(csv_stream(rows))), mimetype="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="households-{stamp}.csv"'})
     return Response(_chunks(xlsx_file(rows)), mimetype=XLSX_TYPE,
@@ -197,6 +201,23 @@ def export(fmt: str):
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _started(pieces: Iterator):
+    """``pieces`` with the first one made now, in the view: what fails at the start — the
+    role's scope (403), the database (503) — is answered as an error, where inside the
+    streamed body it could only cut the download short after a "200 OK"."""
+    first = next(pieces, None)
+
+    def body():
+        try:
+            if first is not None:
+                yield first
+            yield from pieces
+        finally:
+            pieces.close()
+
+    return body()
 
 
 def _chunks(file, size: int = 64 * 1024):

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Choice, Id, Text, all_optional
+from ..api.fields import Bool, Choice, Id, Number, Text, all_optional
 from .models import PointKind
 
 
@@ -13,9 +13,9 @@ class PointSchema(ma.Schema):
     community_id = Id(allow_none=True, metadata={"description": "Inside the township."})
     name = Text(80, min_length=1, required=True)
     kind = Choice(PointKind, required=True)
-    latitude = ma.fields.Float(allow_none=True, validate=ma.validate.Range(-90, 90))
-    longitude = ma.fields.Float(allow_none=True, validate=ma.validate.Range(-180, 180))
-    active = ma.fields.Boolean()
+    latitude = Number(allow_none=True, validate=ma.validate.Range(-90, 90))
+    longitude = Number(allow_none=True, validate=ma.validate.Range(-180, 180))
+    active = Bool()
 
 
 PointUpdateSchema = all_optional(PointSchema, "PointUpdateSchema")

@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Choice, Id, Text
+from ..api.fields import Bool, Choice, Id, Text
 from .models import DeliveryStatus, ReportKind, ReportPeriod, SubscriptionKind
 from .service import EARLIEST_DAY
 
@@ -62,7 +62,7 @@ class ReportRunSchema(ma.Schema):
                        "must be over."})
     district_id = Id(allow_none=True, load_default=None,
                      metadata={"description": "Coverage of one district; default the city."})
-    send = ma.fields.Boolean(load_default=False,
+    send = Bool(load_default=False,
                              metadata={"description": "Queue it for its subscribers and send "
                                                       "what is due now."})
 
