@@ -5,8 +5,12 @@ instead of sending the message twice."""
 
 import asyncio
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -268,3 +272,48 @@ def test_a_conversation_never_runs_past_its_lease(app, now, capacity_report, smt
     assert send_due() == {"sent": 0, "retry": 1, "failed": 0}
     assert "lease" in all_deliveries()[0].last_error or "timed out" in \
         all_deliveries()[0].last_error
+
+
+# -- at least once: the one window where a copy may repeat ---------------------------------
+
+
+def test_the_one_window_where_a_copy_may_repeat(app, migrated, city, smtp, subscribe,
+                                                time_machine):
+    """The sender is killed after the server has the whole message and before the "250"
+    (or before the commit of SENT): the lease runs out and the message goes again, with the
+    same Message-ID. This is the only way a copy repeats."""
+    subscribe("boss@example.org", "capacity", "day")
+    report, _ = make_report(ReportKind.CAPACITY, ReportPeriod.DAY, DAY)
+    queue_report(report)
+    server = SlowMailbox(smtp.mailbox, delay=120)
+    smtp.mailbox = server
+    smtp.start()
+    env = {**os.environ, "WASTESORT_SQLALCHEMY_DATABASE_URI": migrated,
+           "WASTESORT_INSTANCE_PATH": app.instance_path, "WASTESORT_MAIL_SERVER": "127.0.0.1",
+           "WASTESORT_MAIL_PORT": str(smtp.port), "WASTESORT_MAIL_TIMEOUT_SECONDS": "5"}
+    sender = subprocess.Popen(  # `wastesort report send`, with this checkout's code
+        [sys.executable, "-c", "from wastesort.cli import main; main()", "report", "send"],
+        cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        limit = time.monotonic() + 60
+        while not server.mailbox.envelopes and time.monotonic() < limit:
+            time.sleep(0.05)
+        assert len(server.mailbox.envelopes) == 1  # the server has it; no "250" yet
+    finally:
+        sender.kill()  # SIGKILL: nothing is recorded
+        sender.wait(timeout=30)
+    (delivery,) = all_deliveries()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    lease_end = delivery.next_attempt_at
+    assert lease_end - dt.datetime.now(dt.UTC) > dt.timedelta(seconds=600)  # the lease
+    server.delay = 0
+    assert send_due() == {"sent": 0, "retry": 0, "failed": 0}  # nobody sends it meanwhile
+    time_machine.move_to(lease_end + dt.timedelta(seconds=1), tick=False)
+    assert send_due() == {"sent": 1, "retry": 0, "failed": 0}
+    (delivery,) = all_deliveries()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    first, second = smtp.mailbox.mailbox.messages
+    assert first["To"] == second["To"] == "boss@example.org"
+    assert first["Message-ID"] == second["Message-ID"] == (
+        f"<wastesort.delivery.{delivery.id}.{delivery.created_at:%Y%m%d%H%M%S}@localhost>")

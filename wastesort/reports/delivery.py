@@ -24,7 +24,12 @@ from ..errors_domain import NotFound
 from ..extensions import db
 from ..rules import get_by_id
 from ..timeutil import utcnow
-from .mail import build_alert_message, build_report_message, send_message
+from .mail import (
+    build_alert_message,
+    build_report_message,
+    delivery_message_id,
+    send_message,
+)
 from .models import (
     CapacityAlert,
     Delivery,
@@ -141,9 +146,10 @@ def _claim(delivery_id: int) -> bool:
 
 
 def _message(delivery: Delivery):
+    message_id = delivery_message_id(delivery.id, delivery.created_at)
     if delivery.report is not None:
-        return build_report_message(delivery.report, delivery.email)
-    return build_alert_message(delivery.alert, delivery.email)
+        return build_report_message(delivery.report, delivery.email, message_id)
+    return build_alert_message(delivery.alert, delivery.email, message_id)
 
 
 class Outcome(dict):
@@ -175,9 +181,25 @@ def send_due(limit: int = 200) -> Outcome:
             continue  # another sender has it
         deadline = claimed + (_lease().total_seconds() - LEASE_MARGIN_SECONDS / 2)
         delivery = db.session.get(Delivery, delivery_id, populate_existing=True)
+        email, recorded = delivery.email, []
+
+        def record_sent(delivery=delivery, recorded=recorded):
+            """The server said "250": commit SENT at once (before QUIT)."""
+            recorded.append(True)
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = utcnow()
+            delivery.last_error = None
+            db.session.commit()
+
         try:
-            send_message(_message(delivery), deadline=deadline)
+            send_message(_message(delivery), deadline=deadline, accepted=record_sent)
         except Exception as exc:  # SMTP, network, or a bug: recorded, retried, then visible
+            if recorded:  # accepted by the server but not recorded (the database is lost):
+                log.error("delivery %s to %s was accepted by the SMTP server but could not "
+                          "be recorded as sent; it will be sent again after its lease: %s: %s",
+                          delivery_id, email, type(exc).__name__, exc)
+                db.session.rollback()  # left claimed; sent again when the lease runs out
+                raise
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
             delivery.last_error = error
             outcome.errors[error] += 1
@@ -192,12 +214,9 @@ def send_due(limit: int = 200) -> Outcome:
                 outcome["retry"] += 1
                 log.debug("delivery %s to %s: attempt %s failed, next at %s: %s", delivery.id,
                           delivery.email, delivery.attempts, delivery.next_attempt_at, error)
+            db.session.commit()
         else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = utcnow()
-            delivery.last_error = None
             outcome["sent"] += 1
-        db.session.commit()
     return outcome
 
 
@@ -241,12 +260,12 @@ def delivery_totals() -> dict[str, int]:
     once), sent and failed: true totals, not the length of a listed page."""
     totals = {"pending": 0, "retrying": 0, "sent": 0, "failed": 0}
     rows = db.session.execute(
-        select(Delivery.status, Delivery.attempts > 0, func.count())
-        .group_by(Delivery.status, Delivery.attempts > 0))
-    for status, tried, count in rows:
-        totals[DeliveryStatus(status).value] += count
-        if DeliveryStatus(status) is DeliveryStatus.PENDING and tried:
-            totals["retrying"] += count
+        select(Delivery.status, func.count(), func.count().filter(Delivery.attempts > 0))
+        .group_by(Delivery.status))
+    for status, count, tried in rows:
+        totals[DeliveryStatus(status).value] = count
+        if DeliveryStatus(status) is DeliveryStatus.PENDING:
+            totals["retrying"] = tried
     return totals
 
 

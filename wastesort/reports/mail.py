@@ -16,6 +16,7 @@ import smtplib
 import ssl
 import time
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -35,14 +36,23 @@ def mail_locale() -> str:
     return cfg.get("MAIL_LOCALE") or cfg["BABEL_DEFAULT_LOCALE"]
 
 
-def _new_message(subject: str, to: str) -> EmailMessage:
+def _new_message(subject: str, to: str, message_id: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Date"] = formatdate(utcnow().timestamp(), usegmt=True)
-    message["Message-ID"] = make_msgid(domain="wastesort")
+    message["Message-ID"] = message_id or make_msgid(domain="wastesort")
     return message
+
+
+def delivery_message_id(delivery_id: int, created_at) -> str:
+    """The same Message-ID for every attempt of one delivery: if a copy is ever sent again
+    (see docs/reports.md, "at least once"), mail systems that drop duplicates by Message-ID
+    can recognise it."""
+    sender = str(current_app.config["MAIL_SENDER"])
+    domain = sender.rpartition("@")[2].strip(" >") or "wastesort"
+    return f"<wastesort.delivery.{delivery_id}.{created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def report_subject(report: Report) -> str:
@@ -50,7 +60,7 @@ def report_subject(report: Report) -> str:
     return gettext("[wastesort] %(title)s", title=context["title"])
 
 
-def build_report_message(report: Report, to: str) -> EmailMessage:
+def build_report_message(report: Report, to: str, message_id: str | None = None) -> EmailMessage:
     chart_cid = make_msgid(domain="wastesort")
     with force_locale(mail_locale()):
         context = report_context(report)
@@ -58,7 +68,7 @@ def build_report_message(report: Report, to: str) -> EmailMessage:
         text = render_template("reports/email_report.txt", **context)
         html = render_template("reports/email_report.html", chart_cid=chart_cid[1:-1],
                                **context)
-    message = _new_message(subject, to)
+    message = _new_message(subject, to, message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message.get_payload()[1].add_related(chart_png(report), maintype="image", subtype="png",
@@ -68,7 +78,8 @@ def build_report_message(report: Report, to: str) -> EmailMessage:
     return message
 
 
-def build_alert_message(alert: CapacityAlert, to: str) -> EmailMessage:
+def build_alert_message(alert: CapacityAlert, to: str,
+                        message_id: str | None = None) -> EmailMessage:
     with force_locale(mail_locale()):
         if alert.level.value == "over":
             subject = gettext("[wastesort] Over capacity on %(day)s: %(collected).1f t "
@@ -84,7 +95,7 @@ def build_alert_message(alert: CapacityAlert, to: str) -> EmailMessage:
                    "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"]}
         text = render_template("reports/email_alert.txt", **context)
         html = render_template("reports/email_alert.html", **context)
-    message = _new_message(subject, to)
+    message = _new_message(subject, to, message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
@@ -151,16 +162,21 @@ class PatientSMTP_SSL(_PatientReplies, smtplib.SMTP_SSL):  # noqa: N801 (smtplib
     pass
 
 
-def send_message(message: EmailMessage, *, deadline: float | None = None) -> None:
+def send_message(message: EmailMessage, *, deadline: float | None = None,
+                 accepted: Callable[[], None] | None = None) -> None:
     """Hand ``message`` to the SMTP server, or write it to the outbox when none is set.
 
     Returns once the server accepted the message (its reply to the end of the data); raises
     ``OSError`` or ``smtplib.SMTPException`` when it did not. ``deadline`` is a
-    ``time.monotonic()`` value the conversation never runs past.
+    ``time.monotonic()`` value the conversation never runs past. ``accepted`` is called as
+    soon as the server has accepted the message, before QUIT, so that it is recorded as sent
+    without waiting for the rest of the conversation.
     """
     cfg = current_app.config
     if not cfg["MAIL_SERVER"]:
         _write_outbox(message)
+        if accepted is not None:
+            accepted()
         return
     timeouts = {"timeout": cfg["MAIL_TIMEOUT_SECONDS"],
                 "data_timeout": cfg["MAIL_DATA_TIMEOUT_SECONDS"], "deadline": deadline}
@@ -175,6 +191,8 @@ def send_message(message: EmailMessage, *, deadline: float | None = None) -> Non
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
         smtp.send_message(message)
+        if accepted is not None:
+            accepted()
     except BaseException:
         smtp.close()
         raise
