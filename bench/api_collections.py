@@ -313,7 +313,9 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "WASTESORT_SQLALCHEMY_DATABASE_URI": url,
                "BENCH_POSTER_ID": str(poster_id),
-               "WASTESORT_INSTANCE_PATH": str(instance), "WASTESORT_SECRET_KEY": "bench"}
+               "WASTESORT_INSTANCE_PATH": str(instance), "WASTESORT_SECRET_KEY": "bench",
+               # the per-token limit would stop a load generator: measure posting, not it
+               "WASTESORT_API_WRITES_PER_TOKEN": "1000000 per second"}
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "-w", "2", "--no-control-socket",
              "-b", f"127.0.0.1:{port}", "--pythonpath", str(ROOT / "bench"),

@@ -75,3 +75,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # latest (also at logout and at a password, role or scope change).
 SESSION_IDLE_MINUTES = 60
 SESSION_ABSOLUTE_HOURS = 12
+
+# Throttling (Flask-Limiter). Failed logins (a wrong name or password) per account and per
+# client address, and API writes (POST, PUT, PATCH, DELETE) per token; over a limit: 429 with
+# Retry-After. Limits read as "N per M minutes" (https://limits.readthedocs.io).
+LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "50 per 15 minutes"
+API_WRITES_PER_TOKEN = "120 per minute"
+# Where the counts live. "memory://" keeps them in each worker process (nothing to run, but
+# each of N workers counts on its own); production: "redis://127.0.0.1:6379" (shared by
+# every worker and server). If Redis cannot be reached, the counts fall back to memory.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_KEY_PREFIX = "wastesort"
+RATELIMIT_STRATEGY = "moving-window"
+RATELIMIT_ENABLED = True
+RATELIMIT_HEADERS_ENABLED = False  # wastesort.throttle sends Retry-After itself
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     register_extensions(app)
     register_blueprints(app)
+    register_throttle(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -52,6 +53,12 @@ def register_blueprints(app: Flask) -> None:
     register_pages(app)
     init_api(app)
     init_reports(app)
+
+
+def register_throttle(app: Flask) -> None:
+    from .throttle import init_throttle
+
+    init_throttle(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

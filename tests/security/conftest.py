@@ -6,6 +6,7 @@ from one request into the next, and from one client to another."""
 import pytest
 from flask.testing import FlaskClient
 
+from ..api.conftest import ApiClient, api, tokens  # noqa: F401
 from ..pages.conftest import Browser, browser, csrf_token, login  # noqa: F401
 
 

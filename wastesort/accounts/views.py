@@ -40,7 +40,8 @@ def landing_url(user: User) -> str:
 
 @auth_bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The log-in form; a wrong name or password gets one message that tells neither apart."""
+    """The log-in form; a wrong name or password gets one message that tells neither apart.
+    Failed attempts are throttled per account and per address (wastesort.throttle)."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = LoginForm()

@@ -462,4 +462,7 @@ ZH = {
         "数据库暂时无法写入，请稍后再试。",
     "The service is unavailable for a moment. Please try again shortly.":
         "服务暂时不可用，请稍后再试。",
+    # the front door: throttling
+    "Too many failed logins. Try again in %(num)s minute.": "登录失败次数过多，请 %(num)s 分钟后再试。",
+    "Too many requests. Try again in %(num)s second.": "请求过于频繁，请 %(num)s 秒后再试。",
 }
