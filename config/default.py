@@ -91,3 +91,11 @@ RATELIMIT_STRATEGY = "moving-window"
 RATELIMIT_ENABLED = True
 RATELIMIT_HEADERS_ENABLED = False  # wastesort.throttle sends Retry-After itself
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+# Reverse proxies in front of the service (0: none). With N > 0 the client's address and the
+# scheme (HTTPS) are read from the X-Forwarded-* headers the last N proxies add (ProxyFix);
+# with 0 those headers are ignored, as any client could send them.
+TRUSTED_PROXIES = 0
+# Send the session cookie over HTTPS only. Off for the embedded demo on http://127.0.0.1;
+# on in production (config/production.py), where TLS ends at the proxy.
+SESSION_COOKIE_SECURE = False

@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     register_extensions(app)
     register_blueprints(app)
-    register_throttle(app)
+    register_front_door(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -55,10 +55,13 @@ def register_blueprints(app: Flask) -> None:
     init_reports(app)
 
 
-def register_throttle(app: Flask) -> None:
+def register_front_door(app: Flask) -> None:
+    """Throttling, the security headers and the proxy set-up (after the blueprints)."""
+    from .http_security import init_http_security
     from .throttle import init_throttle
 
     init_throttle(app)
+    init_http_security(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
