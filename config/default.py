@@ -24,6 +24,14 @@ COLLECTION_MAX_WEIGHT_KG = 50_000  # one record
 COLLECTION_BACKDATE_DAYS = 7  # how old a posting may be (admins may post older)
 COLLECTION_BATCH_MAX = 1_000
 
+# Household import (wastesort/households/upload_limits.py). Refused before parsing: more rows
+# than this, or an XLSX that unpacks larger or is compressed more than this ("zip bombs").
+IMPORT_MAX_ROWS = 100_000
+IMPORT_MAX_ERRORS = 200  # problems listed; checking stops after them
+IMPORT_XLSX_MAX_UNPACKED_MB = 50  # a real 100,000-row sheet unpacks to about 40 MB
+IMPORT_XLSX_MAX_RATIO = 100  # compression; real sheets: about 14
+IMPORT_PREVIEW_HOURS = 2  # an upload previewed but not confirmed is deleted after this
+
 # Figures (docs/metrics.md).
 CAPACITY_WARNING_PERCENT = 85  # utilisation at or above this is a warning
 COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covered

@@ -72,7 +72,8 @@ def _complete_and_check(app: Flask) -> None:
         cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     for key in ("COLLECTION_MAX_WEIGHT_KG", "COLLECTION_BACKDATE_DAYS", "COLLECTION_BATCH_MAX",
-                "API_PAGE_SIZE_MAX"):
+                "API_PAGE_SIZE_MAX", "IMPORT_MAX_ROWS", "IMPORT_MAX_ERRORS",
+                "IMPORT_XLSX_MAX_UNPACKED_MB", "IMPORT_XLSX_MAX_RATIO", "IMPORT_PREVIEW_HOURS"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
             raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
     if "DELIVERY_MAX_ATTEMPTS" in cfg:

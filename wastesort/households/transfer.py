@@ -41,6 +41,7 @@ from ..timeutil import local_today
 from . import tally
 from .models import Household
 from .service import CODE_TAKEN, MAX_MEMBERS, check_sorting_since, households_query
+from .upload_limits import check_xlsx_archive, within_limits
 
 COLUMNS = ("code", "community", "building", "unit", "room", "members", "sorting_since")
 # Header names accepted besides the column keys (spreadsheets made by hand, in Chinese).
@@ -164,6 +165,7 @@ def _csv_rows(data: bytes) -> Iterator[list]:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
+    check_xlsx_archive(data)  # before parsing: no "zip bomb"
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -293,6 +295,7 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
     plan = ImportPlan(township_id)
     today = local_today()
     records, positions, need, absent, skip_blank = _value_lists(rows)
+    records = within_limits(records, plan.errors, RowError)  # bounded rows and problems
     pick = itemgetter(*positions)
     width = need - 1 if absent else need
     errors = plan.errors

@@ -38,6 +38,7 @@ from .forms import ConfirmImportForm, HouseholdForm, ImportForm
 from .models import Household
 from .service import create_household, get_household, households_query, update_household
 from .transfer import apply_import, csv_stream, export_rows, plan_import, read_rows, xlsx_file
+from .upload_limits import ImportBusy, one_import_at_a_time, remove_stale_previews
 
 bp = Blueprint("household_pages", __name__, url_prefix="/households")
 login_required_for(bp)
@@ -97,6 +98,16 @@ def _upload_dir() -> Path:
     return path
 
 
+def _busy_page(form: ImportForm):
+    """Another import is being read on this machine: say so beside the file, 503."""
+    form.file.errors = [*form.file.errors, _(
+        "Another file is being checked right now; try again in a minute.")]
+    response = current_app.make_response(
+        (render_template("households/import.html", form=form), 503))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 def _import_township(form: ImportForm) -> int | None:
     if current_user.role is Role.STREET_ADMIN:
         return current_user.township_id
@@ -125,8 +136,12 @@ def import_file():
         return render_template("households/import.html", form=form), 422 if form.errors else 200
     upload = form.file.data
     data = upload.read()
+    remove_stale_previews(_upload_dir())
     try:
-        plan = plan_import(current_user, township_id, read_rows(upload.filename, data))
+        with one_import_at_a_time(_upload_dir()):
+            plan = plan_import(current_user, township_id, read_rows(upload.filename, data))
+    except ImportBusy:
+        return _busy_page(form)
     except RuleViolation as exc:
         db.session.rollback()
         show_rule_errors(form, exc.errors)
@@ -153,6 +168,7 @@ def confirm_import():
     if not form.validate_on_submit() or form.token.data != pending.get("token"):
         flash(_("This import has expired; upload the file again."), "error")
         return redirect(url_for(".import_file"))
+    remove_stale_previews(_upload_dir())  # this one too, if it was not confirmed in time
     path = _upload_dir() / f"{pending['token']}{pending['suffix']}"
     try:
         data = path.read_bytes()
@@ -160,20 +176,26 @@ def confirm_import():
         session.pop("household_import", None)
         flash(_("This import has expired; upload the file again."), "error")
         return redirect(url_for(".import_file"))
+    busy = False
     try:
-        plan = plan_import(current_user, pending["township_id"],
-                           read_rows(pending["filename"], data))
+        with one_import_at_a_time(_upload_dir()):
+            plan = plan_import(current_user, pending["township_id"],
+                               read_rows(pending["filename"], data))
         if plan.errors:
             return render_template("households/import.html", form=_import_form(), plan=plan,
                                    filename=pending["filename"]), 422
         created, updated = apply_import(current_user, plan)
+    except ImportBusy:
+        busy = True  # the preview stays: confirm it again in a minute
+        return _busy_page(_import_form())
     except RuleViolation as exc:
         db.session.rollback()
         form = _import_form()
         show_rule_errors(form, exc.errors)
         return render_template("households/import.html", form=form), 422
     finally:
-        path.unlink(missing_ok=True)
+        if not busy:
+            path.unlink(missing_ok=True)
     session.pop("household_import", None)
     flash(_("Import done: %(created)s households created, %(updated)s updated.",
             created=created, updated=updated), "success")

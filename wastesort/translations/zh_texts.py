@@ -465,4 +465,15 @@ ZH = {
     # the front door: throttling
     "Too many failed logins. Try again in %(num)s minute.": "登录失败次数过多，请 %(num)s 分钟后再试。",
     "Too many requests. Try again in %(num)s second.": "请求过于频繁，请 %(num)s 秒后再试。",
+    # the front door: household import limits
+    "The XLSX file unpacks to %(size)s MB; at most %(limit)s MB is accepted. Split it or save it as CSV.":
+        "该 XLSX 文件解压后为 %(size)s MB，最多接受 %(limit)s MB。请拆分文件或另存为 CSV。",
+    "The XLSX file is compressed more than %(ratio)s times, which no spreadsheet needs; save it again as .xlsx or as CSV.":
+        "该 XLSX 文件的压缩倍数超过 %(ratio)s 倍，正常表格不会如此；请重新另存为 .xlsx 或 CSV。",
+    "The file has more than %(limit)s rows; split it into smaller files.":
+        "文件超过 %(limit)s 行，请拆分成较小的文件。",
+    "Checking stopped here, after %(limit)s problems: correct them and upload the file again.":
+        "发现 %(limit)s 个问题后已停止检查：请改正后重新上传文件。",
+    "Another file is being checked right now; try again in a minute.":
+        "另一个文件正在检查中，请一分钟后再试。",
 }
