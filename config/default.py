@@ -73,8 +73,10 @@ MAIL_TIMEOUT_SECONDS = 30  # connecting and each SMTP command
 MAIL_DATA_TIMEOUT_SECONDS = 600  # the reply to a message's end (RFC 5321 4.5.3.2.6: 10 min)
 MAIL_LOCALE = None  # language of report and alert e-mails; None: BABEL_DEFAULT_LOCALE
 
-# Password hashing (werkzeug method string); tests use a cheaper one.
-PASSWORD_HASH_METHOD = "scrypt"
+# Password hashing: "argon2id" (OWASP's parameters, wastesort/accounts/passwords.py), or a
+# werkzeug method string ("pbkdf2:sha256:1000" makes tests fast). A password hashed otherwise
+# is hashed again at its next successful login.
+PASSWORD_HASH_METHOD = "argon2id"
 
 # Session cookie.
 SESSION_COOKIE_HTTPONLY = True

@@ -94,6 +94,11 @@ def _complete_and_check(app: Flask) -> None:
     for key in ("CAPACITY_WARNING_PERCENT", "COVERAGE_FULL_PERCENT"):
         if not isinstance(cfg.get(key), int | float) or not 0 < cfg[key] <= 100:
             raise ConfigError(f"{key}: must be a number in (0, 100], got {cfg.get(key)!r}")
+    from .accounts.passwords import valid_method
+
+    if not valid_method(cfg.get("PASSWORD_HASH_METHOD")):
+        raise ConfigError("PASSWORD_HASH_METHOD: must be argon2id or a werkzeug method such as "
+                          f"pbkdf2:sha256:600000, got {cfg.get('PASSWORD_HASH_METHOD')!r}")
     if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
         raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
 

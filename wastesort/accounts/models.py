@@ -1,11 +1,9 @@
 import datetime as dt
 import enum
 
-from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..areas.models import Township
 from ..enums import enum_column_type
@@ -13,6 +11,7 @@ from ..extensions import db
 from ..points.models import RecyclingPoint
 from ..timeutil import utcnow
 from ..types import UtcDateTime
+from .passwords import hash_password, verify_password
 
 
 class Role(enum.StrEnum):
@@ -50,11 +49,10 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
 
 class LoginSession(db.Model):

@@ -24,6 +24,7 @@ from ..pages import login_required_for, paginate, role_label, safe_next, show_ru
 from .auth import log_in, log_out
 from .forms import LanguageForm, LoginForm, UserForm
 from .models import Role, User
+from .passwords import needs_rehash, verify_nobody
 from .service import add_user, get_user, update_user, users_query
 
 auth_bp = Blueprint("auth", __name__)
@@ -47,11 +48,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        if user is None:
+            verify_nobody(form.password.data)  # as slow as a wrong password: no name revealed
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append(_("The username or the password is wrong."))
         elif not user.active:
             form.username.errors.append(_("This account is deactivated."))
         else:
+            if needs_rehash(user.password_hash):  # made with older or weaker parameters
+                user.set_password(form.password.data)
+                db.session.commit()
             log_in(user)
             if user.locale is None and session.get("locale"):
                 user.locale = session["locale"]  # keep the language chosen before logging in
