@@ -17,6 +17,12 @@ from wastesort.extensions import db as _db
 
 from . import factories
 
+# Commands and the scheduler speak the environment's language (wastesort.i18n): the tests pin
+# it to the C locale, so they read the default language unless a test sets LANG itself.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

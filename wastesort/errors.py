@@ -15,15 +15,16 @@ from dataclasses import dataclass
 
 import psycopg
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .extensions import db, login_manager
 
-UNAVAILABLE = "The database is unavailable for a moment; try again."
-BUSY = "The database is busy; try again in a moment."
-NOT_WRITABLE = "The database cannot be written at the moment; try again later."
+UNAVAILABLE = _l("The database is unavailable for a moment; try again.")
+BUSY = _l("The database is busy; try again in a moment.")
+NOT_WRITABLE = _l("The database cannot be written at the moment; try again later.")
 
 
 @dataclass(frozen=True)

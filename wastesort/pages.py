@@ -18,7 +18,6 @@ from sqlalchemy import String
 
 from .accounts.models import Role
 from .extensions import db, login_manager
-from .i18n import translate_message
 
 MAX_PAGE = 10_000  # a bounded page number: an offset past this is never useful
 PER_PAGE = 50
@@ -181,8 +180,7 @@ def show_rule_errors(form, errors: dict) -> None:
     """Put a RuleViolation's messages beside the fields they concern; the rest on the form."""
     for name, messages in errors.items():
         field = getattr(form, name, None)
-        texts = [translate_message(m) for m in (messages if isinstance(messages, list)
-                                                else [messages])]
+        texts = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, *texts]
         else:

@@ -6,6 +6,8 @@ Services take already-typed values (schemas and forms parse), but still check ra
 because a too-long string or a 20-digit integer would otherwise reach the database and fail there.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from .extensions import db
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys on both databases
@@ -24,21 +26,21 @@ def check_text(errors: dict, data: dict, field: str, max_length: int, *, require
     """Trim ``data[field]`` in place; complain when missing (if required) or too long."""
     if field not in data:
         if required:
-            errors[field] = ["This field is required."]
+            errors[field] = [_l("This field is required.")]
         return
     value = data[field]
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[field] = ["Enter text."]
+        errors[field] = [_l("Enter text.")]
         return
     value = data[field] = value.strip()
     if not value.isprintable():
-        errors[field] = ["Use printable characters only (no control characters)."]
+        errors[field] = [_l("Use printable characters only (no control characters).")]
     elif required and not value:
-        errors[field] = ["This field is required."]
+        errors[field] = [_l("This field is required.")]
     elif len(value) > max_length:
-        errors[field] = [f"At most {max_length} characters."]
+        errors[field] = [_l("At most %(n)s characters.", n=max_length)]
 
 
 def check_int(errors: dict, data: dict, field: str, low: int, high: int, *,
@@ -46,23 +48,25 @@ def check_int(errors: dict, data: dict, field: str, low: int, high: int, *,
     """Complain unless ``data[field]`` is an integer from ``low`` to ``high``."""
     if field not in data or data[field] is None:
         if required:
-            errors[field] = ["This field is required."]
+            errors[field] = [_l("This field is required.")]
         return
     value = data[field]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors[field] = [f"Enter a whole number from {low:,} to {high:,}."]
+        errors[field] = [_l("Enter a whole number from %(low)s to %(high)s.", low=f"{low:,}",
+                               high=f"{high:,}")]
 
 
 def check_choice(errors: dict, data: dict, field: str, enum_cls, *, required: bool) -> None:
     """Turn ``data[field]`` into a member of ``enum_cls`` in place, or complain."""
     if field not in data or data[field] is None:
         if required:
-            errors[field] = ["This field is required."]
+            errors[field] = [_l("This field is required.")]
         return
     try:
         data[field] = enum_cls(data[field])
     except ValueError:
-        errors[field] = ["Choose one of: " + ", ".join(m.value for m in enum_cls) + "."]
+        errors[field] = [_l("Choose one of: %(values)s.",
+                            values=", ".join(m.value for m in enum_cls))]
 
 
 def apply(row, data: dict, fields) -> None:

@@ -7,13 +7,16 @@ from wastesort.accounts.tokens import issue_token
 
 
 class ApiClient:
-    """``api.get(url, as_="street")`` and friends: JSON requests with a role's token."""
+    """``api.get(url, as_="street")`` and friends: JSON requests with a role's token, in
+    English unless a test asks for another language (tests/api/test_languages.py reads the
+    default, Chinese)."""
 
     def __init__(self, client, tokens):
         self.client, self.tokens = client, tokens
 
     def request(self, method, url, *, as_="admin", json=None, headers=None, **kwargs):
         headers = dict(headers or {})
+        headers.setdefault("Accept-Language", "en")  # the English texts the tests read
         if as_ is not None:
             headers.setdefault("Authorization", f"Bearer {self.tokens[as_]}")
         response = self.client.open(url, method=method, json=json, headers=headers, **kwargs)

@@ -6,6 +6,8 @@ Reading outside one's scope is "not found" (404, existence does not leak); writi
 is "forbidden" (403).
 """
 
+from flask_babel import lazy_gettext as _l
+
 from ..errors_domain import Forbidden, NotFound
 from .models import Role, User
 
@@ -22,12 +24,12 @@ def township_scope(user: User) -> int | None:
         return None
     if user.role is Role.STREET_ADMIN:
         return user.township_id
-    raise Forbidden("Your role cannot see the registry of towns and streets.")
+    raise Forbidden(_l("Your role cannot see the registry of towns and streets."))
 
 
 def require_roles(user: User, *roles: Role) -> None:
     if user.role not in roles:
-        raise Forbidden("Your role may not do this.")
+        raise Forbidden(_l("Your role may not do this."))
 
 
 def require_registry_write(user: User, township_id: int) -> None:
@@ -36,7 +38,7 @@ def require_registry_write(user: User, township_id: int) -> None:
         return
     if user.role is Role.STREET_ADMIN and user.township_id == township_id:
         return
-    raise Forbidden("You may change the registry of your own town or street only.")
+    raise Forbidden(_l("You may change the registry of your own town or street only."))
 
 
 def require_visible(user: User, township_id: int | None) -> None:

@@ -6,6 +6,7 @@ Reading outside a caller's scope is "not found"; writing outside it is "forbidde
 messages by field, and commit.
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import User
@@ -30,7 +31,7 @@ def get_district(user: User, district_id: int) -> District:
     district = db.session.scalar(districts_query(user).where(District.id == district_id)) \
         if valid_id(district_id) else None
     if district is None:
-        raise NotFound("No such district.")
+        raise NotFound(_l("No such district."))
     return district
 
 
@@ -48,7 +49,7 @@ def get_township(user: User, township_id: int) -> Township:
     township = db.session.scalar(townships_query(user).where(Township.id == township_id)) \
         if valid_id(township_id) else None
     if township is None:
-        raise NotFound("No such town or street.")
+        raise NotFound(_l("No such town or street."))
     return township
 
 
@@ -69,7 +70,7 @@ def get_community(user: User, community_id: int) -> Community:
     community = db.session.scalar(communities_query(user).where(Community.id == community_id)) \
         if valid_id(community_id) else None
     if community is None:
-        raise NotFound("No such community.")
+        raise NotFound(_l("No such community."))
     return community
 
 
@@ -79,7 +80,7 @@ def writable_community(user: User, community_id, errors: dict, field: str = "com
     ``field``) and lie in a township ``user`` may write (else 403)."""
     community = get_by_id(Community, community_id)
     if community is None:
-        errors[field] = ["No such community."]
+        errors[field] = [_l("No such community.")]
         return None
     require_registry_write(user, community.township_id)
     return community
@@ -90,7 +91,7 @@ def create_community(user: User, data: dict) -> Community:
     errors: dict = {}
     township = get_by_id(Township, data.get("township_id"))
     if township is None:
-        errors["township_id"] = ["No such town or street."]
+        errors["township_id"] = [_l("No such town or street.")]
     else:
         require_registry_write(user, township.id)
     check_text(errors, data, "name", 60, required=True)
@@ -108,7 +109,7 @@ def update_community(user: User, community_id: int, data: dict) -> Community:
     """Rename a community (``name``); moving it to another township is not allowed."""
     community = get_by_id(Community, community_id)
     if community is None:
-        raise NotFound("No such community.")
+        raise NotFound(_l("No such community."))
     require_registry_write(user, community.township_id)
     errors: dict = {}
     check_text(errors, data, "name", 60, required=True)
@@ -125,4 +126,4 @@ def _check_name_free(errors: dict, township_id: int, name: str) -> None:
     taken = db.session.scalar(select(func.count()).where(
         Community.township_id == township_id, Community.name == name))
     if taken:
-        errors["name"] = ["A community of this name exists in this township."]
+        errors["name"] = [_l("A community of this name exists in this township.")]

@@ -1,6 +1,7 @@
 """Sorting bins in communities: the serial is unique city-wide; the community must lie in a
 township the caller may write. Already-typed dicts in, RuleViolation by field out; commits."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import User
@@ -23,7 +24,7 @@ from .models import BinStatus, SortingBin
 
 FIELDS = ("community_id", "serial", "category", "capacity_l", "status")
 MAX_CAPACITY_L = 100_000
-SERIAL_TAKEN = "A bin with this serial number exists."
+SERIAL_TAKEN = _l("A bin with this serial number exists.")
 
 
 def bins_query(user: User, *, community_id: int | None = None, township_id: int | None = None,
@@ -45,7 +46,7 @@ def get_bin(user: User, bin_id: int) -> SortingBin:
     row = db.session.scalar(bins_query(user).where(SortingBin.id == bin_id)) \
         if valid_id(bin_id) else None
     if row is None:
-        raise NotFound("No such bin.")
+        raise NotFound(_l("No such bin."))
     return row
 
 
@@ -68,7 +69,7 @@ def update_bin(user: User, bin_id: int, data: dict) -> SortingBin:
     a row lock held to the commit, so a change is judged against the bin as it is."""
     row = locked(SortingBin, bin_id) if valid_id(bin_id) else None
     if row is None:
-        raise NotFound("No such bin.")
+        raise NotFound(_l("No such bin."))
     require_registry_write(user, row.community.township_id)
     data = dict(data)
     errors = _check(user, data, creating=False, current=row)

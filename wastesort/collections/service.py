@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 
 from ..accounts.models import Role, User
@@ -71,32 +72,34 @@ class PostingRules:
         errors: dict[str, list[str]] = {}
         weight = data.get("weight_kg")
         if isinstance(weight, bool) or not isinstance(weight, int):
-            errors["weight_kg"] = ["Enter the weight as a whole number of kilograms."]
+            errors["weight_kg"] = [_l("Enter the weight as a whole number of kilograms.")]
         elif not 1 <= weight <= self.max_weight_kg:
-            errors["weight_kg"] = [f"The weight must be from 1 to {self.max_weight_kg:,}"
-                                   " kg for one record."]
+            errors["weight_kg"] = [_l("The weight must be from 1 to %(max)s kg for one record.",
+                                      max=f"{self.max_weight_kg:,}")]
         category = _CATEGORIES.get(data.get("category"))
         if category is None:
-            errors["category"] = ["Choose one of: " + ", ".join(_CATEGORIES) + "."]
+            errors["category"] = [_l("Choose one of: %(values)s.", values=_CATEGORY_LIST)]
         day = data.get("collected_on")
         if not isinstance(day, dt.date):
-            errors["collected_on"] = ["Enter the date collected (YYYY-MM-DD)."]
+            errors["collected_on"] = [_l("Enter the date collected (YYYY-MM-DD).")]
         elif day > self.today:
-            errors["collected_on"] = [f"The date is in the future (today is {self.today} in "
-                                      "the city)."]
+            errors["collected_on"] = [_l("The date is in the future (today is %(today)s in "
+                                         "the city).", today=self.today.isoformat())]
         elif day < EARLIEST_DAY:
-            errors["collected_on"] = [f"Enter a date from {EARLIEST_DAY} on."]
+            errors["collected_on"] = [_l("Enter a date from %(day)s on.",
+                                         day=EARLIEST_DAY.isoformat())]
         elif not self.within_window(day):
-            errors["collected_on"] = [f"Postings may go back at most {self.backdate_days}"
-                                      " days; ask an administrator for older corrections."]
+            errors["collected_on"] = [_l("Postings may go back at most %(n)s days; ask an "
+                                         "administrator for older corrections.",
+                                         n=self.backdate_days)]
         point_id = data.get("recycling_point_id")
         point = points.get(point_id) if points is not None else _point_row(point_id)
         if point is None:
-            errors["recycling_point_id"] = ["No such recycling point."]
+            errors["recycling_point_id"] = [_l("No such recycling point.")]
         elif not point.active:
-            errors["recycling_point_id"] = ["This recycling point is not active."]
+            errors["recycling_point_id"] = [_l("This recycling point is not active.")]
         elif not self.may_post_for(point):
-            errors["recycling_point_id"] = ["You may post collections for your own point only."]
+            errors["recycling_point_id"] = [_l("You may post collections for your own point only.")]
         if errors:
             return None, errors
         return CollectionInput(point.id, day, category, weight), {}
@@ -114,6 +117,7 @@ class PostingRules:
 
 
 _CATEGORIES = {c.value: c for c in WasteCategory}  # a member is its own value (StrEnum)
+_CATEGORY_LIST = ", ".join(_CATEGORIES)
 
 
 def check_collection(user: User, data: dict, points: dict | None = None,
@@ -150,7 +154,7 @@ def may_post_for(user: User, point) -> bool:
 
 def _require_poster(user: User) -> None:
     if user.role not in (Role.ADMIN, Role.POINT_STAFF):
-        raise Forbidden("Only recycling-point staff and administrators post collections.")
+        raise Forbidden(_l("Only recycling-point staff and administrators post collections."))
 
 
 def _check_key(key: str | None) -> str:
@@ -159,7 +163,7 @@ def _check_key(key: str | None) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise RuleViolation({"idempotency_key": [
-            f"An idempotency key is 1 to {MAX_KEY_LENGTH} printable characters."]})
+            _l("An idempotency key is 1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
     return key
 
 
@@ -167,9 +171,9 @@ def _existing(user_id: int, key: str, record: CollectionInput) -> Collection:
     row = db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
                                                      Collection.idempotency_key == key))
     if row is None:  # stored by a transaction that has since rolled back
-        raise Conflict("A concurrent posting with this key did not complete; send it again.")
+        raise Conflict(_l("A concurrent posting with this key did not complete; send it again."))
     if body_of(row) != body_of(record):
-        raise Conflict("This idempotency key was used for a different collection.")
+        raise Conflict(_l("This idempotency key was used for a different collection."))
     return row
 
 
@@ -246,9 +250,10 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
     _require_poster(user)
     limit = current_app.config["COLLECTION_BATCH_MAX"]
     if not records:
-        raise RuleViolation({"records": ["Send at least one record."]})
+        raise RuleViolation({"records": [_l("Send at least one record.")]})
     if len(records) > limit:
-        raise RuleViolation({"records": [f"Send at most {limit:,} records at once."]})
+        raise RuleViolation({"records": [_l("Send at most %(n)s records at once.",
+                                             n=f"{limit:,}")]})
     point_ids = {r.get("recycling_point_id") for r in records
                  if valid_id(r.get("recycling_point_id"))}
     points = {p.id: p for p in db.session.execute(
@@ -262,11 +267,11 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
         key = data.get("idempotency_key")
         key = key.strip() if isinstance(key, str) else ""
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            problems["idempotency_key"] = [f"Each record needs an idempotency key of 1 to "
-                                           f"{MAX_KEY_LENGTH} characters."]
+            problems["idempotency_key"] = [_l("Each record needs an idempotency key of 1 to "
+                                              "%(n)s characters.", n=MAX_KEY_LENGTH)]
         elif record is not None and seen.setdefault(key, body := body_of(record)) != body:
-            problems["idempotency_key"] = ["The same key is used twice in this batch for "
-                                           "different records."]
+            problems["idempotency_key"] = [_l("The same key is used twice in this batch for "
+                                           "different records.")]
         if problems:
             errors[index] = problems
         else:
@@ -324,11 +329,11 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
                      if key in found and body_of(found[key]) != body_of(record)]
         if conflicts:
             db.session.rollback()
-            raise Conflict(description="Idempotency keys reused with other bodies at records: "
-                           + ", ".join(conflicts))
+            raise Conflict(_l("Idempotency keys reused with other bodies at records: %(records)s",
+                              records=", ".join(conflicts)))
         if len(found) < len(stored_before):  # stored by a transaction since rolled back
             db.session.rollback()
-            raise Conflict("The batch collided with a concurrent posting; send it again.")
+            raise Conflict(_l("The batch collided with a concurrent posting; send it again."))
         ids.update((key, row.id) for key, row in found.items())
     new_keys = set(records).difference(stored_before)
     db.session.commit()
@@ -350,17 +355,18 @@ def void_collection(user: User, collection_id: int, reason: str) -> Collection:
     _require_poster(user)
     row = get_by_id(Collection, collection_id)
     if row is None:
-        raise NotFound("No such collection.")
+        raise NotFound(_l("No such collection."))
     if not may_post_for(user, row.recycling_point):
-        raise Forbidden("You may void the collections of your own point only.")
+        raise Forbidden(_l("You may void the collections of your own point only."))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON_LENGTH or not reason.isprintable():
-        raise RuleViolation({"reason": [f"Give a reason of 1 to {MAX_REASON_LENGTH} characters."]})
+        raise RuleViolation({"reason": [_l("Give a reason of 1 to %(n)s characters.",
+                                            n=MAX_REASON_LENGTH)]})
     rules = PostingRules(user)
     if not rules.within_window(row.collected_on):
-        raise RuleViolation({"collected_on": [
-            f"Point staff may void records of the last {rules.backdate_days} days only; ask "
-            "an administrator for older corrections."]})
+        raise RuleViolation({"collected_on": [_l(
+            "Point staff may void records of the last %(n)s days only; ask an administrator "
+            "for older corrections.", n=rules.backdate_days)]})
     voided = db.session.execute(
         update(Collection)
         .where(Collection.id == row.id, Collection.voided.is_(False))
@@ -370,7 +376,7 @@ def void_collection(user: User, collection_id: int, reason: str) -> Collection:
         .execution_options(synchronize_session=False)).first()
     if voided is None:
         db.session.rollback()
-        raise Conflict("This collection is already void.")
+        raise Conflict(_l("This collection is already void."))
     tonnage.subtract_voided(db.session.connection(), *voided)
     db.session.commit()
     return db.session.get(Collection, row.id, populate_existing=True)
@@ -391,7 +397,7 @@ def get_collection(user: User, collection_id: int) -> Collection:
     row = db.session.scalar(visible_collections(user).where(Collection.id == collection_id)) \
         if valid_id(collection_id) else None
     if row is None:
-        raise NotFound("No such collection.")
+        raise NotFound(_l("No such collection."))
     return row
 
 

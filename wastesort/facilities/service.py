@@ -4,6 +4,7 @@ managers and street administrators read them (the capacity figures concern every
 staff do not. Already-typed dicts in, RuleViolation by field out; commits.
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts.models import Role, User
@@ -17,7 +18,7 @@ from .models import TreatmentFacility
 
 FIELDS = ("name", "district_id", "facility_type", "capacity_t_per_day", "active")
 MAX_CAPACITY_T_PER_DAY = 100_000
-NAME_TAKEN = "A facility of this name exists."
+NAME_TAKEN = _l("A facility of this name exists.")
 READERS = (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)
 
 
@@ -39,7 +40,7 @@ def get_facility(user: User, facility_id: int) -> TreatmentFacility:
     require_roles(user, *READERS)
     facility = get_by_id(TreatmentFacility, facility_id)
     if facility is None:
-        raise NotFound("No such facility.")
+        raise NotFound(_l("No such facility."))
     return facility
 
 
@@ -75,7 +76,7 @@ def _check(data: dict, *, creating: bool, current: TreatmentFacility | None = No
     check_text(errors, data, "name", 100, required=creating or "name" in data)
     if (creating or "district_id" in data) and \
             get_by_id(District, data.get("district_id")) is None:
-        errors["district_id"] = ["No such district."]
+        errors["district_id"] = [_l("No such district.")]
     check_choice(errors, data, "facility_type", FacilityType, required=creating)
     check_int(errors, data, "capacity_t_per_day", 1, MAX_CAPACITY_T_PER_DAY, required=creating)
     for field in ("facility_type", "capacity_t_per_day", "active"):

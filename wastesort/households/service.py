@@ -7,6 +7,7 @@ RuleViolation with messages by field (403/404 from the scope rules), and commit.
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select
 
 from ..accounts.models import User
@@ -19,11 +20,14 @@ from ..locking import locked, retry_conflicts
 from ..metrics.coverage import household_count
 from ..rules import apply, check_int, check_text, commit_unique, valid_id
 from ..timeutil import local_today
+from .address import bare
 from .models import Household
 
 FIELDS = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
 MAX_MEMBERS = 99
-CODE_TAKEN = "A household with this code is registered already."
+CODE_TAKEN = _l("A household with this code is registered already.")
+CODE_ELSEWHERE = _l("A household with this code is registered already. It belongs to another "
+                    "town or street.")
 
 
 def households_query(user: User, *, community_id: int | None = None,
@@ -94,7 +98,7 @@ def get_household(user: User, household_id: int) -> Household:
     household = db.session.scalar(households_query(user).where(Household.id == household_id)) \
         if valid_id(household_id) else None
     if household is None:
-        raise NotFound("No such household.")
+        raise NotFound(_l("No such household."))
     return household
 
 
@@ -122,7 +126,7 @@ def update_household(user: User, household_id: int, data: dict) -> Household:
     (another start date, another community) move them once each, in turn."""
     household = locked(Household, household_id) if valid_id(household_id) else None
     if household is None:
-        raise NotFound("No such household.")
+        raise NotFound(_l("No such household."))
     require_registry_write(user, household.community.township_id)
     data = dict(data)
     errors = _check(user, data, creating=False, current=household)
@@ -139,6 +143,8 @@ def _check(user: User, data: dict, *, creating: bool, current: Household | None 
         writable_community(user, data.get("community_id"), errors)
     check_text(errors, data, "code", 32, required=creating or "code" in data)
     for field, length in (("building", 20), ("unit", 10), ("room", 10)):
+        if isinstance(data.get(field), str):  # "3栋" is stored "3": pages add the word
+            data[field] = bare(field, data[field].strip())
         check_text(errors, data, field, length, required=False)
     check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
     if data.get("members", 0) is None:
@@ -156,4 +162,4 @@ def check_sorting_since(errors: dict, since, today: dt.date | None = None) -> No
     spreadsheet import's rule)."""
     if since is not None and (not isinstance(since, dt.date)
                               or since > (today or local_today())):
-        errors["sorting_since"] = ["Enter a date that is not in the future."]
+        errors["sorting_since"] = [_l("Enter a date that is not in the future.")]

@@ -4,6 +4,7 @@ of each figure (wastesort.metrics.capacity and .coverage, docs/metrics.md)."""
 import datetime as dt
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role
 from ..accounts.scope import require_roles, township_scope
@@ -37,7 +38,7 @@ def capacity_daily(args):
     if last < first:  # only "from" given, after today
         last = first
     if (last - first).days + 1 > MAX_RANGE_DAYS:  # only one end given, far from the default
-        raise RuleViolation({"from": [f"At most {MAX_RANGE_DAYS} days at once."]})
+        raise RuleViolation({"from": [_l("At most %(n)s days at once.", n=MAX_RANGE_DAYS)]})
     return {"date_from": first, "date_to": last,
             "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"],
             "days": daily_capacity(first, last)}
@@ -55,7 +56,7 @@ def coverage_report(args):
     if scope is not None:
         own = db.session.get(Township, scope)
         if township_id not in (None, scope) or district_id not in (None, own.district_id):
-            raise NotFound("No such town or street in your scope.")
+            raise NotFound(_l("No such town or street in your scope."))
         township_id = scope
     as_of = args.get("as_of") or local_today()
     return {"level": args["level"], "as_of": as_of,

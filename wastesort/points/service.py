@@ -5,6 +5,7 @@ administrators read and write their township's points. Already-typed dicts in,
 RuleViolation by field out; commits.
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
@@ -17,8 +18,8 @@ from ..locking import locked, retry_conflicts
 from ..rules import apply, check_choice, check_text, get_by_id, valid_id
 from .models import PointKind, RecyclingPoint
 
-MOVED_WITH_COLLECTIONS = ("This point has collections in its town or street; "
-                          "register a new point there instead.")
+MOVED_WITH_COLLECTIONS = _l("This point has collections in its town or street; "
+                            "register a new point there instead.")
 FIELDS = ("township_id", "community_id", "name", "kind", "latitude", "longitude", "active")
 
 
@@ -46,7 +47,7 @@ def get_point(user: User, point_id: int) -> RecyclingPoint:
     point = db.session.scalar(points_query(user).where(RecyclingPoint.id == point_id)) \
         if valid_id(point_id) else None
     if point is None:
-        raise NotFound("No such recycling point.")
+        raise NotFound(_l("No such recycling point."))
     return point
 
 
@@ -74,7 +75,7 @@ def update_point(user: User, point_id: int, data: dict) -> RecyclingPoint:
     first and the posting counts for the new town or street."""
     point = locked(RecyclingPoint, point_id) if valid_id(point_id) else None
     if point is None:
-        raise NotFound("No such recycling point.")
+        raise NotFound(_l("No such recycling point."))
     require_registry_write(user, point.township_id)
     data = dict(data)
     errors = _check(user, data, creating=False, current=point)
@@ -92,7 +93,7 @@ def _check(user: User, data: dict, *, creating: bool,
         else current.township_id
     if creating or "township_id" in data:
         if get_by_id(Township, township_id) is None:
-            errors["township_id"] = ["No such town or street."]
+            errors["township_id"] = [_l("No such town or street.")]
         else:
             require_registry_write(user, township_id)
             if current is not None and township_id != current.township_id and _has_collections(
@@ -105,14 +106,15 @@ def _check(user: User, data: dict, *, creating: bool,
     if community_id is not None and "township_id" not in errors:
         community = get_by_id(Community, community_id)
         if community is None or community.township_id != township_id:
-            errors["community_id"] = ["No such community in this town or street."]
+            errors["community_id"] = [_l("No such community in this town or street.")]
     check_text(errors, data, "name", 80, required=creating or "name" in data)
     check_choice(errors, data, "kind", PointKind, required=creating)
     for field, bound in (("latitude", 90), ("longitude", 180)):
         value = data.get(field)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not -bound <= value <= bound):
-            errors[field] = [f"Enter a number from -{bound} to {bound}."]
+            errors[field] = [_l("Enter a number from %(low)s to %(high)s.", low=-bound,
+                                high=bound)]
     for field in ("kind", "active"):
         if field in data and data[field] is None and field not in errors:
             del data[field]

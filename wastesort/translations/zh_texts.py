@@ -68,6 +68,18 @@ ZH = {
     "The weight must be from 1 to %(max)s kg for one record.": "单条记录的重量须在 1 至 %(max)s 千克之间。",
     "The date is in the future (today is %(today)s in the city).": "日期晚于今天（本市今天是 %(today)s）。",
     "Enter a date from %(day)s on.": "请填写 %(day)s 及以后的日期。",
+    "A concurrent posting with this key did not complete; send it again.": "使用同一幂等键的另一次提交未完成，请重新提交。",
+    "An idempotency key is 1 to %(n)s printable characters.": "幂等键须为 1 至 %(n)s 个可打印字符。",
+    "At most %(n)s days at once.": "一次最多 %(n)s 天。",
+    "Each record needs an idempotency key of 1 to %(n)s characters.": "每条记录都需要一个 1 至 %(n)s 个字符的幂等键。",
+    "Give a reason of 1 to %(n)s characters.": "请填写 1 至 %(n)s 个字符的原因。",
+    "Idempotency keys reused with other bodies at records: %(records)s": "以下记录的幂等键已用于内容不同的记录：%(records)s",
+    "Send at least one record.": "请至少提交一条记录。",
+    "Send at most %(n)s records at once.": "一次最多提交 %(n)s 条记录。",
+    "The batch collided with a concurrent posting; send it again.": "本批记录与同时进行的另一次提交冲突，请重新提交。",
+    "The same key is used twice in this batch for different records.": "本批中同一幂等键用于了两条不同的记录。",
+    "This idempotency key was used for a different collection.": "该幂等键已用于另一条收运记录。",
+    "Use printable characters only (no control characters).": "只能使用可打印字符（不能含控制字符）。",
     "Point staff may void records of the last %(n)s days only; ask an administrator for older corrections.":
         "回收点工作人员只能作废最近 %(n)s 天的记录；更早的更正请联系管理员。",
     "Postings may go back at most %(n)s days; ask an administrator for older corrections.":
@@ -107,8 +119,6 @@ ZH = {
     "Recycling-point staff": "回收点工作人员",
     "Main": "主导航",
     "wastesort": "垃圾分类管理",
-    "Chongqing garbage sorting": "重庆市生活垃圾分类",
-    "wastesort · garbage classification": "重庆生活垃圾分类管理平台",
     "Log out": "退出登录",
     "Log in": "登录",
     # accounts
@@ -216,7 +226,9 @@ ZH = {
     "not yet covered": "尚未覆盖",
     "Code": "户编码",
     "Address": "地址",
-    "Bldg %(b)s, unit %(u)s, room %(r)s": "%(b)s 栋 %(u)s 单元 %(r)s 室",
+    "Bldg %(b)s": "%(b)s栋",
+    "unit %(u)s": "%(u)s单元",
+    "room %(r)s": "%(r)s室",
     # forms and lists
     "Please correct the fields marked below.": "请修改下面标出的各项。",
     "Pages": "分页",
@@ -319,7 +331,8 @@ ZH = {
     "Choose a file.": "请选择文件。",
     "Choose a town or street.": "请选择镇街。",
     "This import has expired; upload the file again.": "本次导入已失效，请重新上传文件。",
-    "Import done: %(created)s households created, %(updated)s updated.": "导入完成：新增 %(created)s 户，更新 %(updated)s 户。",
+    "Import done: %(created)s households created, %(updated)s updated, %(unchanged)s unchanged.":
+        "导入完成：新增 %(created)s 户，更新 %(updated)s 户，%(unchanged)s 户不变。",
     "Import households": "导入住户",
     "%(n)s problems in %(file)s: nothing was stored": "%(file)s 中有 %(n)s 处错误：未保存任何数据",
     "Correct these rows and upload the whole file again.": "请改正这些行后，重新上传整个文件。",
@@ -329,17 +342,37 @@ ZH = {
     "row %(n)s": "第 %(n)s 行",
     "… and %(n)s more.": "……另有 %(n)s 处。",
     "%(file)s is ready to import": "%(file)s 已通过检查，可以导入",
-    "%(rows)s rows checked: %(created)s new households will be created and %(updated)s updated.":
-        "已检查 %(rows)s 行：将新增 %(created)s 户，更新 %(updated)s 户。",
+    "%(rows)s rows checked: %(created)s new households will be created, %(updated)s changed and %(unchanged)s are unchanged.":
+        "已检查 %(rows)s 行：将新增 %(created)s 户，更改 %(updated)s 户，%(unchanged)s 户不变。",
+    "Households to add": "将新增的住户",
+    "… and %(n)s more to add.": "……另有 %(n)s 户待新增。",
+    "Households to change": "将更改的住户",
+    "Changed values are marked: the registered value struck through, then the file's.":
+        "更改之处已标出：划掉的是已登记的值，其后是文件中的值。",
+    "Changes": "更改内容",
+    "%(column)s:": "%(column)s：",
+    "… and %(n)s more to change.": "……另有 %(n)s 户待更改。",
+    "Download the template (XLSX)": "下载导入模板（XLSX）",
+    "Example community": "示例社区",
+    "File": "文件",
+    "Enter a date as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日 (or a date cell).":
+        "请按 2024-5-6、2024/5/6、2024.5.6 或 2024年5月6日 的格式填写日期（也可以是日期单元格）。",
+    "There is no such day: %(date)s.": "没有这一天：%(date)s。",
+    "The CSV file cannot be read (%(reason)s).": "无法读取该 CSV 文件（%(reason)s）。",
+    "The code is a number in the spreadsheet (%(value)s), not the text typed: format the code column as text and enter the codes again.":
+        "表格把户编码存成了数字（%(value)s），已不是原来输入的文字：请把户编码列设置为“文本”格式，再重新填写户编码。",
+    "The spreadsheet turned the code into a number (%(code)s): format the code column as text and enter the codes again.":
+        "表格把户编码变成了数字（%(code)s）：请把户编码列设置为“文本”格式，再重新填写户编码。",
+    "%(code)s is not a household code of this city, which look like %(example)s.":
+        "%(code)s 不是本市的户编码，本市户编码形如 %(example)s。",
     "Store these households": "确认导入",
-    "First row: the column names code, community, building, unit, room, members, sorting_since (YYYY-MM-DD). A code already registered in this town or street is updated; a new code is created. Nothing is stored unless every row is good.":
-        "第一行为列名：code（户编码）、community（社区）、building（楼栋）、unit（单元）、room（房号）、members（人数）、sorting_since（开始分类日期，YYYY-MM-DD）。本镇街已登记的户编码将被更新，新的户编码将被新增。只要有一行有误，就不会保存任何数据。",
+    "First row: the column names as in the template (Chinese or English; the export's headers too). Dates as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日. Format the code column as text. A code already registered in this town or street is updated; a new code is created. Nothing is stored unless every row is good.":
+        "第一行为列名，与模板相同（中文或英文均可，导出文件的表头也可以）。日期可写作 2024-5-6、2024/5/6、2024.5.6 或 2024年5月6日。请把户编码列设置为“文本”格式。本镇街已登记的户编码将被更新，新的户编码将被新增。只要有一行有误，就不会保存任何数据。",
     "Check the file": "检查文件",
     "Import": "导入",
     "Export CSV": "导出 CSV",
     "Export XLSX": "导出 XLSX",
     # reports pages and e-mails (wastesort/reports)
-    "Enter an e-mail address.": "请输入电子邮箱地址。",
     "What": "内容",
     "Capacity report": "处理能力报表",
     "Coverage report": "分类覆盖率报表",
@@ -350,11 +383,6 @@ ZH = {
     "Monthly": "每月",
     "District (coverage only)": "区（仅适用于覆盖率报表）",
     "The whole city": "全市",
-    "[wastesort] %(title)s": "【垃圾分类管理】%(title)s",
-    "[wastesort] Over capacity on %(day)s: %(collected).1f t collected, capacity %(capacity)s t/day":
-        "【垃圾分类管理】%(day)s 超负荷：收运 %(collected).1f 吨，处理能力 %(capacity)s 吨/日",
-    "[wastesort] Capacity warning on %(day)s: %(utilisation)s %% of %(capacity)s t/day":
-        "【垃圾分类管理】%(day)s 负荷预警：已达处理能力 %(capacity)s 吨/日的 %(utilisation)s %%",
     "%(start)s to %(end)s": "%(start)s 至 %(end)s",
     "city": "全市",
     "week": "周",
@@ -404,8 +432,6 @@ ZH = {
     "One alert per day and level; later postings of the same day do not send another.":
         "每天每个级别只发一次预警；当天之后的填报不会再次发送。",
     "Chart": "图表",
-    "Made at %(t)s (UTC). The figures of every day, town and street are in the attached CSV.":
-        "生成于 %(t)s（UTC）。每天、每个镇街的数据见附件 CSV。",
     "Subscriptions": "订阅",
     "Failed deliveries": "发送失败",
     "Report or alert": "报表或预警",
@@ -417,19 +443,16 @@ ZH = {
     "Try again": "重试",
     "Reports made": "已生成的报表",
     "Period": "统计期",
-    "Made (UTC)": "生成时间（UTC）",
     "By": "生成者",
     "Deliveries sent": "已发送",
     "CSV": "CSV",
     "No reports yet. The scheduler makes them (wastesort scheduler), or run: wastesort report run capacity --as-of YYYY-MM-DD.":
         "暂无报表。报表由定时任务生成（wastesort scheduler），也可运行：wastesort report run capacity --as-of YYYY-MM-DD。",
     "Latest deliveries": "最近发送",
-    "Next attempt / sent (UTC)": "下次尝试 / 发送时间（UTC）",
     "pending": "待发送",
     "sent": "已发送",
     "failed": "失败",
     "No deliveries yet.": "暂无发送记录。",
-    "Made at %(t)s UTC by %(who)s.": "由 %(who)s 生成于 %(t)s（UTC）。",
     "Download CSV": "下载 CSV",
     "Chart of the report": "报表图表",
     "Deliveries": "发送记录",
@@ -439,7 +462,6 @@ ZH = {
     "Capacity alerts are daily.": "处理能力预警按日发送。",
     "Capacity reports and alerts are for the whole city.": "处理能力报表和预警针对全市。",
     "Subscribe": "订阅",
-    "Last sent (UTC)": "最近发送（UTC）",
     "Remove": "取消订阅",
     "No subscriptions yet.": "暂无订阅。",
     "recyclables": "可回收物",
@@ -449,6 +471,63 @@ ZH = {
     "%(num)s day": "%(num)s 天",
     "This point has collections in its town or street; register a new point there instead.":
         "该回收点在所属镇街已有收运记录；请在新的镇街登记一个新的回收点。",
+    # reports named by kind and period, city time, files and e-mails in the reader's language
+    "Capacity report, %(day)s": "%(day)s 处理能力日报",
+    "Capacity report, week %(week)s of %(year)s": "%(year)s年第%(week)s周 处理能力周报",
+    "Capacity report, %(month)s": "%(month)s 处理能力月报",
+    "Coverage report, %(day)s": "%(day)s 覆盖率日报",
+    "Coverage report, week %(week)s of %(year)s": "%(year)s年第%(week)s周 覆盖率周报",
+    "Coverage report, %(month)s": "%(month)s 覆盖率月报",
+    "%(title)s (%(district)s)": "%(title)s（%(district)s）",
+    "[%(brand)s] %(title)s": "【%(brand)s】%(title)s",
+    "[%(brand)s] Over capacity on %(day)s: %(collected).1f t collected, capacity %(capacity)s t/day":
+        "【%(brand)s】%(day)s 超负荷：收运 %(collected).1f 吨，处理能力 %(capacity)s 吨/日",
+    "[%(brand)s] Capacity warning on %(day)s: %(utilisation)s %% of %(capacity)s t/day":
+        "【%(brand)s】%(day)s 负荷预警：已达处理能力 %(capacity)s 吨/日的 %(utilisation)s %%",
+    "the scheduler": "定时任务",
+    "the scheduler, catching up": "定时任务（补做）",
+    "a command on the server": "服务器命令行",
+    "%(user)s through the API": "%(user)s（通过 API）",
+    "Made": "生成时间",
+    "Made at %(t)s by %(who)s.": "由%(who)s生成于 %(t)s。",
+    "Made at %(t)s. The figures of every day, town and street are in the attached CSV.":
+        "生成于 %(t)s。每天、每个镇街的数据见附件 CSV。",
+    "Made at %(t)s. The attached CSV has every figure.": "生成于 %(t)s。全部数据见附件 CSV。",
+    "Next attempt / sent": "下次尝试 / 发送时间",
+    "Last sent": "最近发送",
+    "Days in warning": "预警天数",
+    "Waste streams": "各类垃圾",
+    "Towns and streets fully covered": "覆盖达标的镇街",
+    "%(stream)s: %(average)s t/day of %(capacity)s t/day, %(utilisation)s %%":
+        "%(stream)s：日均 %(average)s 吨，处理能力 %(capacity)s 吨/日，负荷率 %(utilisation)s %%",
+    "chart.png": "图表.png",
+    "Recyclables (t)": "可回收物（吨）",
+    "Hazardous waste (t)": "有害垃圾（吨）",
+    "Kitchen waste (t)": "厨余垃圾（吨）",
+    "Residual waste (t)": "其他垃圾（吨）",
+    "Collected (t)": "收运量（吨）",
+    "Utilisation (%)": "负荷率（%）",
+    "Headroom (t)": "剩余处理能力（吨）",
+    "Level": "层级",
+    "Id": "编号",
+    "district": "区",
+    "Households covered": "已覆盖户数",
+    "Coverage (%)": "覆盖率（%）",
+    "Change (percentage points)": "变化（百分点）",
+    "Fully covered": "覆盖达标",
+    "Enter one e-mail address, like name@example.org.": "请输入一个电子邮箱地址，例如 name@example.org。",
+    "This address already receives this report.": "该邮箱已订阅此报表。",
+    "Only managers and administrators manage report subscriptions.": "只有主管和系统管理员可以管理报表订阅。",
+    "No such subscription.": "没有这个订阅。",
+    "Capacity alerts are per day.": "处理能力预警按日发送。",
+    "No such report.": "没有这份报表。",
+    "No district with id %(id)s.": "没有编号为 %(id)s 的区。",
+    "Enter a date as YYYY-MM-DD, not %(value)s.": "请按 YYYY-MM-DD 格式填写日期，而不是 %(value)s。",
+    "Reports start on %(day)s at the earliest.": "报表最早从 %(day)s 开始。",
+    "The period of %(day)s is not over yet (today is %(today)s in the city); only complete periods are reported.":
+        "%(day)s 所在的统计期尚未结束（本市今天是 %(today)s）；只对已结束的统计期生成报表。",
+    "Capacity reports are for the whole city: the facilities serve every district.":
+        "处理能力报表针对全市：处理设施服务于所有区。",
     # report deliveries: retry all failed, true totals (issue 11)
     "Try all failed deliveries again": "重试全部发送失败的邮件",
     "The latest %(num)s are listed.": "下面列出最近的 %(num)s 条。",
@@ -465,6 +544,15 @@ ZH = {
     # the front door: throttling
     "Too many failed logins. Try again in %(num)s minute.": "登录失败次数过多，请 %(num)s 分钟后再试。",
     "Too many requests. Try again in %(num)s second.": "请求过于频繁，请 %(num)s 秒后再试。",
+    # report charts
+    "Warning from %(p)s of capacity": "预警线（处理能力的 %(p)s）",
+    "Day of the report": "报表日",
+    "Tonnes per day": "吨/日",
+    "Collected against the disposal capacity, %(start)s to %(end)s": "%(start)s至%(end)s每日收运量与处理能力",
+    "Coverage of households by district, %(day)s": "%(day)s各区住户分类覆盖率",
+    "Coverage of households by town and street, %(day)s": "%(day)s各镇街住户分类覆盖率",
+    "Households covered, per cent": "住户分类覆盖率（%）",
+    "Not yet covered": "尚未覆盖",
     # the front door: household import limits
     "The XLSX file unpacks to %(size)s MB; at most %(limit)s MB is accepted. Split it or save it as CSV.":
         "该 XLSX 文件解压后为 %(size)s MB，最多接受 %(limit)s MB。请拆分文件或另存为 CSV。",
