@@ -246,7 +246,7 @@ with app.app_context():
         from sqlalchemy import select
         from wastesort.accounts.models import User
         from wastesort.extensions import db
-        from wastesort.households.transfer import csv_stream, export_rows
+        from wastesort.households.export import csv_stream, export_rows
         admin = db.session.scalar(select(User).where(User.username == "bench-admin"))
         with open("/dev/null", "w") as sink:
             for piece in csv_stream(export_rows(admin)):

@@ -89,11 +89,12 @@ def target(app) -> tuple[int, int, list[tuple[int, str]]]:
 
 
 def make_rows(communities: list[tuple[int, str]]) -> tuple[bytes, list[tuple], str]:
-    """100,000 new households as CSV bytes, and the raw tuples of the same rows (their codes
-    begin with R instead of I, so they can go into the same table): spread over the
-    township's communities, sorting start dates over two years (1 in 20 blank). Returns the
-    raw rows' code prefix too."""
-    prefix = uuid.uuid4().hex[:10]
+    """100,000 new households as CSV bytes (codes of the demo's 17 digits, the default
+    HOUSEHOLD_CODE_PATTERN), and the raw tuples of the same rows (their codes begin with an
+    extra R, so they can go into the same table): spread over the township's communities,
+    sorting start dates over two years (1 in 20 blank). Returns the raw rows' code prefix
+    too."""
+    prefix = f"{uuid.uuid4().int % 10**10:010d}"
     first = dt.date(2023, 1, 1)
     lines = ["code,community,building,unit,room,members,sorting_since"]
     rows = []
@@ -104,7 +105,7 @@ def make_rows(communities: list[tuple[int, str]]) -> tuple[bytes, list[tuple], s
         row = (community_id, "R" + code, str(1 + n // 96 % 40), str(1 + n // 24 % 4),
                f"{1 + n // 4 % 6:02d}{1 + n % 4:02d}", 1 + n % 5, since)
         rows.append(row)
-        lines.append(",".join(("I" + code, name, row[2], row[3], row[4], str(row[5]),
+        lines.append(",".join((code, name, row[2], row[3], row[4], str(row[5]),
                                since or "")))
     return ("\n".join(lines) + "\n").encode(), rows, "R" + prefix
 

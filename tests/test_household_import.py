@@ -3,13 +3,17 @@
 The import checks each distinct cell once and reads CSV cells in place; the reference below is
 the straightforward version (a dict per row, every cell checked on its own, as the import did
 before it was made fast). Both must give the same messages on the same rows and columns, the
-same new households and the same updates, for files full of awkward cells.
+same new households, the same updates and the same count of unchanged rows, for files full of
+awkward cells: dates in every accepted form and others, codes a spreadsheet made numbers of,
+address parts with and without 栋/单元/室.
 """
 
 import csv
 import datetime as dt
 import io
 import random
+import re
+import unicodedata
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -19,10 +23,12 @@ from sqlalchemy import func, select
 from wastesort.areas.models import Community
 from wastesort.check import drift
 from wastesort.errors_domain import RuleViolation
+from wastesort.households.address import bare
 from wastesort.households.models import Household
-from wastesort.households.service import CODE_TAKEN, MAX_MEMBERS, check_sorting_since
+from wastesort.households.service import CODE_ELSEWHERE, MAX_MEMBERS, check_sorting_since
 from wastesort.households.transfer import (
     COLUMNS,
+    DATE_FORMATS,
     FORMULA_PREFIXES,
     TEXT_LENGTHS,
     RowError,
@@ -36,8 +42,13 @@ from wastesort.timeutil import local_today
 from .factories import add_households
 
 HEADER = ["code", "community", "building", "unit", "room", "members", "sorting_since"]
+# Codes of the awkward files: anything not starting with x or an apostrophe.
+CODE_PATTERN = r"[^x'].*"
+EXAMPLE = "A-0"
+EN = {"Accept-Language": "en"}
 # The reference lists every problem: no stop after IMPORT_MAX_ERRORS here (upload_limits.py).
-pytestmark = pytest.mark.config(IMPORT_MAX_ERRORS=1_000_000)
+pytestmark = pytest.mark.config(IMPORT_MAX_ERRORS=1_000_000,
+                                HOUSEHOLD_CODE_PATTERN=CODE_PATTERN, HOUSEHOLD_CODE_EXAMPLE=EXAMPLE)
 
 
 # --- the reference: one dict per row, every cell checked on its own --------------------------
@@ -74,18 +85,51 @@ def _ref_date(value, errors):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        errors["sorting_since"] = ["Enter a date as YYYY-MM-DD."]
+    text = unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else ""
+    if text.endswith("日") and "年" in text and "月" in text:
+        parts = re.split("[年月]", text[:-1])
+    else:
+        day = text.split(" ")[0].split("T")[0] if ":" in text else text
+        parts = next((day.split(sep) for sep in "-/." if day.count(sep) == 2), [])
+    if len(parts) != 3 or len(parts[0]) != 4 or not all(
+            p.isascii() and p.isdigit() and len(p) <= (4 if i == 0 else 2)
+            for i, p in enumerate(parts)) or (":" in text and not re.fullmatch(
+                r"[^ T]+[ T]\d{1,2}:\d\d(:\d\d(\.\d*)?)?", text)):
+        errors["sorting_since"] = [DATE_FORMATS]
         return None
+    try:
+        return dt.date(*map(int, parts))
+    except ValueError:
+        errors["sorting_since"] = [f"There is no such day: {text}."]
+        return None
+
+
+def _ref_code(value, errors) -> str:
+    if isinstance(value, int | float):
+        errors["code"] = [f"The code is a number in the spreadsheet ({value}), not the text "
+                          "typed: format the code column as text and enter the codes again."]
+        return ""
+    data = {"code": _ref_text(value)}
+    check_text(errors, data, "code", TEXT_LENGTHS["code"], required=True)
+    code = data["code"]
+    if "code" in errors:
+        return code
+    if re.fullmatch(r"[+-]?\d*\.?\d+[eE][+-]?\d+", code):
+        errors["code"] = [f"The spreadsheet turned the code into a number ({code}): format "
+                          "the code column as text and enter the codes again."]
+    elif not re.fullmatch(CODE_PATTERN, code):
+        errors["code"] = [f"{code} is not a household code of this city, which look like "
+                          f"{EXAMPLE}."]
+    return code
 
 
 def _ref_check_row(row, communities, today):
     errors: dict = {}
-    data = {name: _ref_text(row.get(name)) for name in ("code", "building", "unit", "room")}
+    data = {name: bare(name, _ref_text(row.get(name))) for name in ("building", "unit", "room")}
     for name, length in TEXT_LENGTHS.items():
-        check_text(errors, data, name, length, required=name == "code")
+        if name != "code":
+            check_text(errors, data, name, length, required=False)
+    data["code"] = _ref_code(row.get("code"), errors)
     community = _ref_text(row.get("community"))
     if not community:
         errors["community"] = ["This field is required."]
@@ -111,7 +155,7 @@ def _ref_rows(header, records):
 
 
 def reference_plan(header, records, communities, township_id, existing):
-    """(rows, errors, creates, updates) as the straightforward import makes them."""
+    """(rows, errors, creates, updates, unchanged) as the straightforward import makes them."""
     today = local_today()
     errors, checked, first_row_of, count = [], [], {}, 0
     for number, row in _ref_rows(header, records):
@@ -129,7 +173,7 @@ def reference_plan(header, records, communities, township_id, existing):
             checked.append((number, data))
     if not count:
         errors.append(RowError(1, "file", "The file has no households below the header."))
-    creates, updates = [], []
+    creates, updates, unchanged = [], [], 0
     for number, d in checked:
         found = existing.get(d["code"])
         if found is None:
@@ -137,27 +181,35 @@ def reference_plan(header, records, communities, township_id, existing):
                             d["members"] or 1,
                             d["sorting_since"].isoformat() if d["sorting_since"] else None))
         elif found[1] != township_id:
-            errors.append(RowError(number, "code", CODE_TAKEN + " It belongs to another "
-                                   "town or street."))
+            errors.append(RowError(number, "code", CODE_ELSEWHERE))
         else:
-            updates.append({"id": found[0], **{k: v for k, v in d.items()
-                                               if k != "members" or v is not None}})
+            new = {k: v for k, v in d.items() if k != "members" or v is not None}
+            if all(new[k] == stored for k, stored in found[2].items() if k in new):
+                unchanged += 1
+            else:
+                updates.append({"id": found[0], **new})
     errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
-    return count, errors, creates, updates
+    return count, errors, creates, updates, unchanged
 
 
 # --- awkward files --------------------------------------------------------------------------
 
 CELLS = {
     "code": ["A-1", " A-2 ", "", "   ", "'=X1", "'x", "x" * 32, "x" * 33, "A\x01B", "'", "户1",
-             "'-7", "\tT", "E-1", "E-2", "F-1"],
+             "'-7", "\tT", "E-1", "E-2", "E-3", "F-1", "5.00103E+16", "1e5", "-2.5E-3", "E+1",
+             "x-1"],
     "community": ["a1社区1", " a1社区2 ", "b1社区1", "", "nowhere", "'=a1社区1", "A1社区1"],
-    "building": ["", " 1 ", "x" * 20, "x" * 21, "'+1", "'", "\x07", "０１", "=1"],
-    "unit": ["", "2", "y" * 10, "y" * 11, "'-", " \u3000 "],
-    "room": ["", "0101", "'@A1", "r" * 11, "\u200b"],
+    "building": ["", " 1 ", "x" * 20, "x" * 21, "'+1", "'", "\x07", "０１", "=1", "3栋", "3 栋",
+                 "栋", "x" * 20 + "栋", "12号楼", "5幢"],
+    "unit": ["", "2", "y" * 10, "y" * 11, "'-", " \u3000 ", "2单元", "单元"],
+    "room": ["", "0101", "'@A1", "r" * 11, "\u200b", "0101室", "室"],
     "members": ["", " ", "3", " 4 ", "0", "99", "100", "-1", "abc", "3.0", "１", "+5", "1_0"],
     "sorting_since": ["", "2021-03-01", "2021/03/01", " 2021-3-1", "20210301", "2021-13-01",
-                      "2999-01-01", "2021-02-29", "2020-02-29", "2021-W01-1", "yesterday"],
+                      "2999-01-01", "2021-02-29", "2020-02-29", "2021-W01-1", "yesterday",
+                      "2024/5/6", "2024.5.6", "2024年5月6日", "2024/5/6 0:00",
+                      "2024-05-06T08:30:00",
+                      "２０２４／５／６", "2024-5.6", "2024/5/6/7", "24/5/6", "2021年2月29日",
+                      "2024年5月6", "5/6/2024", "2024/5/6 午前"],
 }
 
 
@@ -191,39 +243,48 @@ def csv_bytes(header, records) -> bytes:
 
 
 def register(db, city):
-    """Households the files' codes may hit: E-1, E-2 in a1 (updates), F-1 in b1 (refused)."""
+    """Households the files' codes may hit: E-1, E-2, E-3 in a1 (updates, or unchanged when a
+    row repeats them: E-3 is a bare row, often), F-1 in b1 (refused)."""
     add_households(city.communities["b1c2"], 2, 1)
-    for code, community, members in (("E-1", "a1c1", 4), ("E-2", "a1c2", 2),
-                                     ("F-1", "b1c1", 1)):
+    for code, community, members, since in (("E-1", "a1c1", 4, dt.date(2020, 5, 5)),
+                                            ("E-2", "a1c2", 2, dt.date(2020, 5, 5)),
+                                            ("E-3", "a1c1", 1, None),
+                                            ("F-1", "b1c1", 1, dt.date(2020, 5, 5))):
         db.session.add(Household(community=city.communities[community], code=code,
-                                 members=members, sorting_since=dt.date(2020, 5, 5)))
+                                 members=members, sorting_since=since))
     db.session.commit()
 
 
-def compare(db, city, header, records, data: bytes, filename: str):
+def compare(app, db, city, header, records, data: bytes, filename: str):
     township_id = city.townships["a1"].id
-    existing = {code: (hid, tid) for code, hid, tid in db.session.execute(
-        select(Household.code, Household.id, Community.township_id).join(Household.community))}
+    existing = {code: (hid, tid, {"community_id": cid, "building": b, "unit": u, "room": r,
+                                  "members": m, "sorting_since": s})
+                for code, hid, tid, cid, b, u, r, m, s in db.session.execute(
+        select(Household.code, Household.id, Community.township_id, Household.community_id,
+               Household.building, Household.unit, Household.room, Household.members,
+               Household.sorting_since).join(Household.community))}
     communities = {c.name: c.id for c in city.communities.values()
                    if c.township_id == township_id}
-    plan = plan_import(city.users["street"], township_id, read_rows(filename, data))
-    rows, errors, creates, updates = reference_plan(header, records, communities,
-                                                    township_id, existing)
-    assert plan.rows == rows
-    assert plan.errors == errors
+    with app.test_request_context(headers=EN):  # the messages in English
+        plan = plan_import(city.users["street"], township_id, read_rows(filename, data))
+        rows, errors, creates, updates, unchanged = reference_plan(
+            header, records, communities, township_id, existing)
+        assert plan.rows == rows
+        assert plan.errors == errors
     assert plan.creates == creates
     assert plan.updates == updates
+    assert plan.unchanged == unchanged
     return plan
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_csv_checks_match_the_reference(db, city, seed):
+def test_csv_checks_match_the_reference(app, db, city, seed):
     register(db, city)
     records = awkward_records(random.Random(seed), 1500)
-    compare(db, city, HEADER, records, csv_bytes(HEADER, records), "awkward.csv")
+    compare(app, db, city, HEADER, records, csv_bytes(HEADER, records), "awkward.csv")
 
 
-def test_columns_in_another_order_missing_or_named_twice(db, city):
+def test_columns_in_another_order_missing_or_named_twice(app, db, city):
     register(db, city)
     rng = random.Random(7)
     records = awkward_records(rng, 400)
@@ -232,16 +293,16 @@ def test_columns_in_another_order_missing_or_named_twice(db, city):
     index = {c: HEADER.index(c) for c in header if c in HEADER}
     shuffled = [[r[index[c]] if c in index and index[c] < len(r) else "x" for c in header]
                 for r in records if r]
-    compare(db, city, header, shuffled, csv_bytes(header, shuffled), "order.csv")
+    compare(app, db, city, header, shuffled, csv_bytes(header, shuffled), "order.csv")
     db.session.rollback()
     # a column named twice: the later one wins, as in a dict (also on short rows)
     header = [*HEADER, "members"]
     doubled = [[*r, rng.choice(CELLS["members"])] if rng.random() < 0.7 else r
                for r in records]
-    compare(db, city, header, doubled, csv_bytes(header, doubled), "twice.csv")
+    compare(app, db, city, header, doubled, csv_bytes(header, doubled), "twice.csv")
 
 
-def test_xlsx_cells_of_every_type_match_the_reference(db, city):
+def test_xlsx_cells_of_every_type_match_the_reference(app, db, city):
     register(db, city)
     rng = random.Random(11)
     typed = {"code": [101, 101.0, 7.5, True], "building": [1, 1.0, 2.5, None],
@@ -267,7 +328,7 @@ def test_xlsx_cells_of_every_type_match_the_reference(db, city):
     read_back = [list(r) for r in load_workbook(io.BytesIO(buffer.getvalue()), read_only=True,
                                                data_only=True)
                  .worksheets[0].iter_rows(values_only=True)][1:]
-    compare(db, city, HEADER, read_back, buffer.getvalue(), "typed.xlsx")
+    compare(app, db, city, HEADER, read_back, buffer.getvalue(), "typed.xlsx")
 
 
 def test_a_good_file_is_stored_with_its_tallies(db, city):
@@ -288,7 +349,7 @@ def test_a_good_file_is_stored_with_its_tallies(db, city):
     assert n9.sorting_since is None and n9.members == 5 and n9.room == "0009"
 
 
-def test_a_code_registered_between_preview_and_store(db, city):
+def test_a_code_registered_between_preview_and_store(app, db, city):
     data = ("code,community\nRACE-1,a1社区1\nRACE-2,a1社区2\n").encode()
     plan = plan_import(city.users["street"], city.townships["a1"].id, read_rows("r.csv", data))
     assert plan.errors == [] and len(plan.creates) == 2
@@ -296,6 +357,7 @@ def test_a_code_registered_between_preview_and_store(db, city):
     db.session.commit()  # someone else, meanwhile
     with pytest.raises(RuleViolation) as caught:
         apply_import(city.users["street"], plan)
-    assert "nothing was stored" in caught.value.errors["file"][0]
+    with app.test_request_context(headers=EN):
+        assert "nothing was stored" in str(caught.value.errors["file"][0])
     assert db.session.scalar(select(func.count()).select_from(Household)) == 1  # theirs
     assert not any(drift().values())

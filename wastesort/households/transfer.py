@@ -1,30 +1,40 @@
 """Household import and export: spreadsheets in, spreadsheets out.
 
 Import (CSV or XLSX) goes into one town or street: every row is checked first, with its row
-number, column and message; nothing is stored unless every row is good (all or nothing).
-A household code already registered in that township is updated, a new one created; new rows
-go in through :func:`wastesort.bulk.bulk_insert`, updates through one executemany. The file is
-read and checked in one pass (each distinct cell checked once), fast enough for 100,000 rows:
-see docs/performance.md.
+number, column (named as the file's header names it) and message; nothing is stored unless
+every row is good (all or nothing). A household code already registered in that township is
+updated when the row changes it and counted as unchanged when it does not; a new code is
+created. New rows go in through :func:`wastesort.bulk.bulk_insert`, updates through one
+executemany. The file is read and checked in one pass (each distinct cell checked once), fast
+enough for 100,000 rows: see docs/performance.md.
 
-Export streams CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Chinese) or
-XLSX. Text that begins with ``=``, ``+``, ``-`` or ``@`` is neutralised with a leading
-apostrophe so that a spreadsheet shows it instead of running it as a formula; the import
-removes that apostrophe again, so an exported file can be imported back unchanged.
+Files as spreadsheet programs write them are read as they are: headers in Chinese or English
+(the export's in either language, or the column keys); dates as 2024-5-6, 2024/5/6, 2024.5.6,
+2024年5月6日 or date cells; building, unit and room with or without 栋, 单元, 室 (stored
+without: households/address.py). A household code must match ``HOUSEHOLD_CODE_PATTERN``; a
+code the spreadsheet turned into a number — a numeric cell, or text such as ``5.00103E+16`` —
+is refused with the advice to format the column as text, as its digits are no longer the ones
+typed (``5.00103E+16`` became ``50010300099000096`` once).
+
+Export and the template to fill in: households/export.py.
 """
 
 import csv
 import datetime as dt
 import io
 import json
-import tempfile
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from operator import itemgetter
 
-from openpyxl import Workbook, load_workbook
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
@@ -39,12 +49,21 @@ from ..locking import hold_write_lock, retry_conflicts
 from ..rules import check_int, check_text
 from ..timeutil import local_today
 from . import tally
+from .address import bare, list_separator
 from .models import Household
-from .service import CODE_TAKEN, MAX_MEMBERS, check_sorting_since, households_query
+from .service import CODE_ELSEWHERE, MAX_MEMBERS, check_sorting_since
 from .upload_limits import check_xlsx_archive, within_limits
 
 COLUMNS = ("code", "community", "building", "unit", "room", "members", "sorting_since")
-# Header names accepted besides the column keys (spreadsheets made by hand, in Chinese).
+# Each column's header in the user's language: the export and the template write these, and
+# the import reads them in every language of LANGUAGES (so either language's export imports).
+COLUMN_LABELS = {
+    "code": _l("Household code"), "community": _l("Community"), "building": _l("Building"),
+    "unit": _l("Unit"), "room": _l("Room"), "members": _l("Members"),
+    "sorting_since": _l("Sorting since"),
+}
+FILE_LABEL = _l("File")  # the column of a problem with the whole file
+# Header names accepted besides the column keys and labels (spreadsheets made by hand).
 HEADER_ALIASES = {
     "户编码": "code", "编码": "code", "社区": "community", "楼栋": "building", "单元": "unit",
     "房号": "room", "人数": "members", "开始分类日期": "sorting_since",
@@ -57,14 +76,32 @@ CREATE_COLUMNS = ("community_id", "code", "building", "unit", "room", "members",
 CODE_LOOKUP_CHUNK = 1_000  # ids per query when reading the updated rows' old values
 EXISTING_LOOKUP_CHUNK = 10_000  # codes per query when looking for registered codes
 CHECK_CACHE_MAX = 50_000  # distinct cell texts remembered per column while checking a file
-XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, header included
+# Text a spreadsheet made of a long number: 5.00103E+16 (its digits past the 6th are lost).
+SCIENTIFIC = r"[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
+# Dates as people and spreadsheet programs write them: 2024-5-6, 2024/5/6, 2024.5.6 (with a
+# time after them, as Excel writes a date-and-time cell to CSV), and 2024年5月6日.
+DATE_TEXT = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"
+                       r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?)?"
+                       r"|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日")
+DATE_FORMATS = _l("Enter a date as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日 (or a date "
+                  "cell).")
 
 
 @dataclass(frozen=True)
 class RowError:
     row: int  # as the spreadsheet numbers it: the header is row 1
-    column: str
+    column: str  # a key of COLUMNS, or "file"
     message: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """A registered household the file changes: {column: (stored value, the file's value)} for
+    the changed columns only (the community as its id, dates as ISO text)."""
+
+    row: int
+    code: str
+    changed: dict
 
 
 @dataclass
@@ -73,14 +110,33 @@ class ImportPlan:
     :data:`CREATE_COLUMNS` order (members defaulted to 1, dates as ISO text), ready for
     :func:`wastesort.bulk.bulk_insert`; ``tallies`` their household tally increments
     {(community_id, joined_month): n}; ``updates`` the registered households to change, as
-    dicts by primary key (without ``members`` when the file leaves it blank)."""
+    dicts by primary key (without ``members`` when the file leaves it blank), ``changes``
+    what each of them changes (for the preview); registered households the file leaves as
+    they are are only counted (``unchanged``), never written."""
 
     township_id: int
     rows: int = 0
     creates: list[tuple] = field(default_factory=list)
     updates: list[dict] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     tallies: Counter = field(default_factory=Counter)
+    headers: dict = field(default_factory=dict)  # {column key: the file's header text}
+    community_names: dict = field(default_factory=dict)  # {id: name} of the township
+    row_of: dict = field(default_factory=dict)  # {code: row number} of the good rows
+
+    def column_name(self, column: str):
+        """A column as the file's header named it, else its label in the user's language."""
+        return self.headers.get(column) or COLUMN_LABELS.get(column, FILE_LABEL)
+
+    def new_rows(self, limit: int) -> list[dict]:
+        """The first ``limit`` households to create, by row, as the preview lists them."""
+        rows = sorted(self.creates, key=lambda c: self.row_of.get(c[1], 0))[:limit]
+        return [{"row": self.row_of.get(c[1]), "code": c[1],
+                 "community": self.community_names.get(c[0], c[0]), "building": c[2],
+                 "unit": c[3], "room": c[4], "members": c[5], "sorting_since": c[6] or ""}
+                for c in rows]
 
 
 class UnreadableFile(RuleViolation):
@@ -101,6 +157,7 @@ class SheetRows:
     def __init__(self, filename: str, data: bytes):
         self.filename = filename
         self.data = data
+        self.headers: dict[str, str] = {}  # {column key: header text}, once read
 
     def records(self) -> tuple[list[str], Iterator[list]]:
         """The column keys named by the header row and an iterator over the value lists of
@@ -111,16 +168,19 @@ class SheetRows:
         elif name.endswith(".csv"):
             raw = _csv_rows(self.data)
         else:
-            raise UnreadableFile("Upload a .csv or .xlsx file.")
+            raise UnreadableFile(_l("Upload a .csv or .xlsx file."))
         header = next(raw, None)
         if header is None:
-            raise UnreadableFile("The file is empty.")
-        keys = [_column_key(h) for h in header]
+            raise UnreadableFile(_l("The file is empty."))
+        aliases = header_aliases()
+        keys = [_column_key(h, aliases) for h in header]
+        self.headers = {key: str(h).strip() for key, h in zip(keys, header, strict=True)
+                        if key in COLUMNS}
         missing = [c for c in ("code", "community") if c not in keys]
         if missing:
-            raise UnreadableFile("The first row must name the columns; missing: "
-                                 + ", ".join(missing) + ". Expected: " + ", ".join(COLUMNS)
-                                 + ".")
+            raise UnreadableFile(_l("The first row must name the columns; missing: "
+                                    "%(missing)s. Expected: %(expected)s.",
+                                    missing=_labels(missing), expected=_labels(COLUMNS)))
         return keys, raw
 
     def __iter__(self) -> Iterator[tuple[int, dict]]:
@@ -144,9 +204,24 @@ def _blank(values: list) -> bool:
     return all(v is None or str(v).strip() == "" for v in values)
 
 
-def _column_key(header) -> str:
-    text = str(header or "").strip()
-    return HEADER_ALIASES.get(text, text.lower())
+def header_aliases() -> dict[str, str]:
+    """{header text in lower case: column key}: the keys, HEADER_ALIASES and every column's
+    label in each language of LANGUAGES (what the export writes)."""
+    aliases = {key: key for key in COLUMNS} | HEADER_ALIASES
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            aliases.update({str(label).lower(): key for key, label in COLUMN_LABELS.items()})
+    return aliases
+
+
+def _column_key(header, aliases: dict[str, str]) -> str:
+    text = " ".join(str(header or "").split()).lower()
+    return aliases.get(text, text)
+
+
+def _labels(keys) -> LazyString:
+    """The columns' labels as a list in the reader's language (made when shown)."""
+    return LazyString(lambda: list_separator().join(str(COLUMN_LABELS[k]) for k in keys))
 
 
 def _csv_rows(data: bytes) -> Iterator[list]:
@@ -157,11 +232,12 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise UnreadableFile("The CSV file is neither UTF-8 nor GB18030 text.")
+        raise UnreadableFile(_l("The CSV file is neither UTF-8 nor GB18030 text."))
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error as exc:
-        raise UnreadableFile(f"The CSV file cannot be read ({exc}).") from None
+        raise UnreadableFile(_l("The CSV file cannot be read (%(reason)s).",
+                                reason=str(exc))) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list]:
@@ -169,7 +245,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise UnreadableFile("The XLSX file cannot be read; save it again as .xlsx.") from exc
+        raise UnreadableFile(_l("The XLSX file cannot be read; save it again as .xlsx.")) \
+            from exc
     try:
         for values in workbook.worksheets[0].iter_rows(values_only=True):
             yield list(values)
@@ -194,18 +271,45 @@ def _text(value) -> str:
 
 
 def _check_text_cell(value, name: str) -> tuple[str, str | None]:
+    """Building, unit or room (without the word 栋, 单元 or 室 after it), or the code's text."""
     errors: dict = {}
-    data = {name: _text(value)}
+    text = _text(value)
+    data = {name: text if name == "code" else bare(name, text)}
     check_text(errors, data, name, TEXT_LENGTHS[name], required=name == "code")
     return data[name], errors[name][0] if errors else None
+
+
+def code_form() -> re.Pattern:
+    """A household code as HOUSEHOLD_CODE_PATTERN has it and not in scientific notation: one
+    full match per row on the import's fast path."""
+    return re.compile(rf"(?!{SCIENTIFIC}$)(?:{current_app.config['HOUSEHOLD_CODE_PATTERN']})")
+
+
+def _check_code_cell(value, form: re.Pattern) -> tuple[str, str | None]:
+    if isinstance(value, int | float):  # an XLSX number cell (or a boolean): digits lost
+        return "", _l("The code is a number in the spreadsheet (%(value)s), not the text "
+                      "typed: format the code column as text and enter the codes again.",
+                      value=str(value))
+    code, message = _check_text_cell(value, "code")
+    if message:
+        return code, message
+    if re.fullmatch(SCIENTIFIC, code):
+        return code, _l("The spreadsheet turned the code into a number (%(code)s): format the "
+                        "code column as text and enter the codes again.", code=code)
+    if not form.fullmatch(code):
+        return code, _l("%(code)s is not a household code of this city, which look like "
+                        "%(example)s.", code=code,
+                        example=current_app.config["HOUSEHOLD_CODE_EXAMPLE"])
+    return code, None
 
 
 def _check_community_cell(value, communities: dict[str, int]) -> tuple[int | None, str | None]:
     community = _text(value)
     if not community:
-        return None, "This field is required."
+        return None, _l("This field is required.")
     if community not in communities:
-        return None, f"No community named {community!r} in this town or street."
+        return None, _l("No community named %(name)s in this town or street.",
+                        name=repr(community))
     return communities[community], None
 
 
@@ -219,7 +323,8 @@ def _members(value, errors: dict) -> int | None:
     try:
         return int(str(value).strip())
     except ValueError:
-        errors["members"] = [f"Enter a whole number from 1 to {MAX_MEMBERS:,}."]
+        errors["members"] = [_l("Enter a whole number from %(low)s to %(high)s.", low="1",
+                                high=f"{MAX_MEMBERS:,}")]
         return None
 
 
@@ -232,17 +337,26 @@ def _check_members_cell(value) -> tuple[int | None, str | None]:
 
 
 def _date(value, errors: dict) -> dt.date | None:
+    """A date cell (with or without a time), or text in one of the forms of DATE_TEXT (full-width
+    digits and signs read as ASCII)."""
     if value is None or str(value).strip() == "":
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip().replace("/", "-")
+    text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else ""
+    match = DATE_TEXT.fullmatch(text)
+    if match is None:
+        errors["sorting_since"] = [DATE_FORMATS]
+        return None
+    year, _sep, month, day, *chinese = match.groups()
+    if year is None:
+        year, month, day = chinese
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date(int(year), int(month), int(day))
     except ValueError:
-        errors["sorting_since"] = ["Enter a date as YYYY-MM-DD."]
+        errors["sorting_since"] = [_l("There is no such day: %(date)s.", date=text)]
         return None
 
 
@@ -308,6 +422,8 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
         caches["community"], caches["members"], caches["date"])
     building_cache, unit_cache, room_cache = caches["building"], caches["unit"], caches["room"]
     code_max = TEXT_LENGTHS["code"]
+    form = code_form()
+    good_code = form.fullmatch
     count = 0
     for number, values in records:
         n = len(values)
@@ -323,21 +439,20 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
         code, community, building, unit, room, members, since = pick(values)
         good = True
         if type(code) is str and (c := code.strip()) and c[0] != "'" \
-                and len(c) <= code_max and c.isprintable():
+                and len(c) <= code_max and c.isprintable() and good_code(c):
             first = first_row_of.setdefault(c, number)
             if first != number:
-                errors.append(RowError(number, "code", f"The code {c!r} is also on row {first}."))
+                errors.append(RowError(number, "code", _also_on(c, first)))
                 good = False
         else:
-            c, message = _check_text_cell(code, "code")
+            c, message = _check_code_cell(code, form)
             if message:
                 errors.append(RowError(number, "code", message))
                 good = False
             else:
                 first = first_row_of.setdefault(c, number)
                 if first != number:
-                    errors.append(RowError(number, "code",
-                                           f"The code {c!r} is also on row {first}."))
+                    errors.append(RowError(number, "code", _also_on(c, first)))
                     good = False
         found = community_cache.get(community)
         if found is None:
@@ -390,8 +505,11 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
             tallies[key] = tallies.get(key, 0) + 1
     plan.rows = count
     if not count:
-        errors.append(RowError(1, "file", "The file has no households below the header."))
+        errors.append(RowError(1, "file", _l("The file has no households below the header.")))
     plan.tallies = Counter(tallies)
+    plan.headers = getattr(rows, "headers", {})
+    plan.community_names = {cid: name for name, cid in communities.items()}
+    plan.row_of = first_row_of
     existing = _existing_codes([row[1] for row in checked])
     if existing:
         _split_updates(plan, existing, first_row_of, blank_members)
@@ -399,10 +517,20 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
     return plan
 
 
+def _also_on(code: str, row: int):
+    return _l("The code %(code)s is also on row %(row)s.", code=repr(code), row=row)
+
+
+# What a registered household keeps, as _existing_codes reads it and ImportPlan.creates has it.
+STORED = ("community_id", "building", "unit", "room", "members", "sorting_since")
+
+
 def _split_updates(plan: ImportPlan, existing: dict, first_row_of: dict[str, int],
                    blank_members: set[str]) -> None:
-    """Move the rows whose code is registered out of ``plan.creates``: into ``updates``
-    when the household lies in the plan's township, an error on the code otherwise."""
+    """Move the rows whose code is registered out of ``plan.creates``: an error on the code
+    when the household lies in another township; else into ``updates`` (and ``changes``) when
+    the row changes anything, counted as ``unchanged`` when not. A part stored with its word
+    ("3栋", before parts were stored bare) is the same as the bare part ("3")."""
     creates = []
     for row in plan.creates:
         community_id, code, building, unit, room, members, since = row
@@ -411,32 +539,46 @@ def _split_updates(plan: ImportPlan, existing: dict, first_row_of: dict[str, int
             creates.append(row)
             continue
         plan.tallies[community_id, tally.joined_month(since)] -= 1
-        if found[1] != plan.township_id:
-            plan.errors.append(RowError(first_row_of[code], "code", CODE_TAKEN + " It belongs "
-                                        "to another town or street."))
+        hid, township_id, *stored = found
+        if township_id != plan.township_id:
+            plan.errors.append(RowError(first_row_of[code], "code", CODE_ELSEWHERE))
             continue
-        update_row = {"id": found[0], "code": code, "building": building, "unit": unit,
-                      "room": room, "community_id": community_id,
+        new = dict(zip(STORED, row[:1] + row[2:], strict=True))
+        if code in blank_members:  # a blank "members" keeps the registered number
+            del new["members"]
+        old = dict(zip(STORED, stored, strict=True))
+        changed = {"community" if name == "community_id" else name: (old[name], value)
+                   for name, value in new.items()
+                   if value != (bare(name, old[name]) if name in ("building", "unit", "room")
+                                else old[name])}
+        if not changed:
+            plan.unchanged += 1
+            continue
+        plan.changes.append(RowChange(first_row_of[code], code, changed))
+        update_row = {"id": hid, "code": code, **new,
                       "sorting_since": dt.date.fromisoformat(since) if since else None}
-        if code not in blank_members:  # a blank "members" keeps the registered number
-            update_row["members"] = members
         plan.updates.append(update_row)
     plan.creates = creates
 
 
-def _existing_codes(codes: list[str]) -> dict[str, tuple[int, int]]:
-    """{code: (household id, township id)} for the codes already registered: 10,000 codes a
-    query, passed as one parameter (a JSON array on SQLite, an array on PostgreSQL)."""
+def _existing_codes(codes: list[str]) -> dict[str, tuple]:
+    """{code: (household id, township id, *STORED)} for the codes already registered (dates
+    as ISO text): 10,000 codes a query, passed as one parameter (a JSON array on SQLite, an
+    array on PostgreSQL)."""
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     stmt = sql_text(
-        "SELECT h.code, h.id, c.township_id FROM households AS h "
+        "SELECT h.code, h.id, c.township_id, h.community_id, h.building, h.unit, h.room, "
+        "h.members, h.sorting_since FROM households AS h "
         "JOIN communities AS c ON c.id = h.community_id WHERE h.code "
         + ("= ANY(:codes)" if postgresql else "IN (SELECT value FROM json_each(:codes))"))
     found = {}
     for start in range(0, len(codes), EXISTING_LOOKUP_CHUNK):
         chunk = codes[start:start + EXISTING_LOOKUP_CHUNK]
-        found.update({code: (hid, tid) for code, hid, tid in db.session.execute(
-            stmt, {"codes": chunk if postgresql else json.dumps(chunk)})})
+        for code, *rest in db.session.execute(
+                stmt, {"codes": chunk if postgresql else json.dumps(chunk)}):
+            since = rest[-1]  # a date on PostgreSQL, ISO text on SQLite (a raw query)
+            rest[-1] = since.isoformat() if isinstance(since, dt.date) else since
+            found[code] = tuple(rest)
     return found
 
 
@@ -445,7 +587,7 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
     """Store a plan without errors in one transaction; returns (created, updated)."""
     require_registry_write(user, plan.township_id)
     if plan.errors:
-        raise RuleViolation({"file": ["The file has errors; nothing was stored."]})
+        raise RuleViolation({"file": [_l("The file has errors; nothing was stored.")]})
     dbapi = db.session.get_bind().dialect.loaded_dbapi
     plan.creates.sort(key=itemgetter(0))  # by community (file order within): index locality
     try:
@@ -458,9 +600,9 @@ def apply_import(user: User, plan: ImportPlan) -> tuple[int, int]:
         db.session.commit()
     except (IntegrityError, dbapi.IntegrityError):  # bulk_insert raises the driver's own
         db.session.rollback()
-        raise RuleViolation({"file": ["Another change to the same households was saved at "
-                                      "the same time; nothing was stored. Import again."]}
-                            ) from None
+        raise RuleViolation({"file": [_l("Another change to the same households was saved "
+                                         "at the same time; nothing was stored. Import "
+                                         "again.")]}) from None
     return created, len(plan.updates)
 
 
@@ -482,52 +624,3 @@ def _tally_changes(updates: list[dict]) -> Counter:
                 changes[old] -= 1
                 changes[new[hid]] += 1
     return changes
-
-
-# --- export ------------------------------------------------------------------------------
-
-def neutralise(value):
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def export_rows(user: User, **filters) -> Iterator[tuple]:
-    """The households ``user`` may read, as tuples in :data:`COLUMNS` order, fetched in
-    batches from the database (never all at once)."""
-    stmt = households_query(user, **filters).with_only_columns(
-        Household.code, Community.name, Household.building, Household.unit, Household.room,
-        Household.members, Household.sorting_since)
-    for row in db.session.execute(stmt.execution_options(yield_per=2_000)):
-        yield tuple(neutralise(v) for v in row)
-
-
-def csv_stream(rows: Iterable[tuple]) -> Iterator[str]:
-    """CSV text in pieces: a byte-order mark and the header first, then ~500 rows a piece."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(COLUMNS)
-    for n, row in enumerate(rows, start=1):
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v
-                         for v in row])
-        if n % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def xlsx_file(rows: Iterable[tuple]):
-    """An XLSX workbook in a temporary file (spilled to disk when large), rewound. A sheet
-    holds at most 1,048,576 rows: larger exports are cut there (CSV has no such limit)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("households")
-    sheet.append(COLUMNS)
-    for row in islice(rows, XLSX_MAX_ROWS - 1):
-        sheet.append([v.isoformat() if isinstance(v, dt.date) else v for v in row])
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (the caller sends and closes it)
-    workbook.save(out)
-    out.seek(0)
-    return out

@@ -34,14 +34,18 @@ from ..pages import (
     show_rule_errors,
 )
 from ..timeutil import local_today
+from .address import household_address
+from .export import csv_stream, export_rows, header, template_file, xlsx_file
 from .forms import ConfirmImportForm, HouseholdForm, ImportForm
 from .models import Household
 from .service import create_household, get_household, households_query, update_household
-from .transfer import apply_import, csv_stream, export_rows, plan_import, read_rows, xlsx_file
+from .transfer import apply_import, plan_import, read_rows
 from .upload_limits import ImportBusy, one_import_at_a_time, remove_stale_previews
 
 bp = Blueprint("household_pages", __name__, url_prefix="/households")
 login_required_for(bp)
+bp.add_app_template_global(household_address)
+PREVIEW_ROWS = 200  # rows to add and rows changed, each, listed on the preview
 
 
 def _filters() -> dict:
@@ -156,7 +160,7 @@ def import_file():
                                    "township_id": township_id, "filename": upload.filename}
     confirm = ConfirmImportForm(token=token)
     return render_template("households/import.html", form=form, plan=plan, confirm=confirm,
-                           filename=upload.filename)
+                           filename=upload.filename, preview_rows=PREVIEW_ROWS)
 
 
 @bp.post("/import/confirm")
@@ -197,8 +201,9 @@ def confirm_import():
         if not busy:
             path.unlink(missing_ok=True)
     session.pop("household_import", None)
-    flash(_("Import done: %(created)s households created, %(updated)s updated.",
-            created=created, updated=updated), "success")
+    flash(_("Import done: %(created)s households created, %(updated)s updated, "
+            "%(unchanged)s unchanged.", created=created, updated=updated,
+            unchanged=plan.unchanged), "success")
     return redirect(url_for(".index"))
 
 
@@ -214,12 +219,24 @@ def export(fmt: str):
     rows = export_rows(current_user, **filters)
     stamp = local_today().isoformat()
     if fmt == "csv":
-        return Response(stream_with_context(_started(csv_stream(rows))), mimetype="text/csv",
+        return Response(stream_with_context(_started(csv_stream(rows, header()))),
+                        mimetype="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="households-{stamp}.csv"'})
-    return Response(_chunks(xlsx_file(rows)), mimetype=XLSX_TYPE,
+    return Response(_chunks(xlsx_file(rows, header())), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition":
                              f'attachment; filename="households-{stamp}.xlsx"'})
+
+
+@bp.get("/import/template.xlsx")
+def import_template():
+    """The spreadsheet to fill in for an import: the header in the user's language, the code
+    column formatted as text, one example row."""
+    if not can_write_registry(current_user):
+        raise Forbidden(_("Your role may not change the registry."))
+    return Response(_chunks(template_file()), mimetype=XLSX_TYPE,
+                    headers={"Content-Disposition":
+                             'attachment; filename="households-template.xlsx"'})
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
