@@ -32,12 +32,6 @@ IMPORT_XLSX_MAX_UNPACKED_MB = 50  # a real 100,000-row sheet unpacks to about 40
 IMPORT_XLSX_MAX_RATIO = 100  # compression; real sheets: about 14
 IMPORT_PREVIEW_HOURS = 2  # an upload previewed but not confirmed is deleted after this
 
-# Household codes an import accepts (a regular expression the whole code must match), and one
-# such code for the messages and the import template. Default: the demo's 17 digits (district,
-# town or street, community, household).
-HOUSEHOLD_CODE_PATTERN = r"[0-9]{17}"
-HOUSEHOLD_CODE_EXAMPLE = "50010300101000001"
-
 # Figures (docs/metrics.md).
 CAPACITY_WARNING_PERCENT = 85  # utilisation at or above this is a warning
 COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covered
@@ -45,6 +39,7 @@ COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covere
 # API.
 API_PAGE_SIZE_DEFAULT = 50
 API_PAGE_SIZE_MAX = 500
+API_TOKEN_LIFETIME_DAYS = 90  # a token issued now answers 401 after this many days
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # bytes; uploads and batches above this get 413
 
 # Languages.

@@ -8,7 +8,6 @@ instead of showing a traceback.
 
 import math
 import os
-import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -74,7 +73,8 @@ def _complete_and_check(app: Flask) -> None:
 
     for key in ("COLLECTION_MAX_WEIGHT_KG", "COLLECTION_BACKDATE_DAYS", "COLLECTION_BATCH_MAX",
                 "API_PAGE_SIZE_MAX", "IMPORT_MAX_ROWS", "IMPORT_MAX_ERRORS",
-                "IMPORT_XLSX_MAX_UNPACKED_MB", "IMPORT_XLSX_MAX_RATIO", "IMPORT_PREVIEW_HOURS"):
+                "IMPORT_XLSX_MAX_UNPACKED_MB", "IMPORT_XLSX_MAX_RATIO", "IMPORT_PREVIEW_HOURS",
+                "API_TOKEN_LIFETIME_DAYS"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
             raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
     if "DELIVERY_MAX_ATTEMPTS" in cfg:
@@ -102,20 +102,6 @@ def _complete_and_check(app: Flask) -> None:
                           f"pbkdf2:sha256:600000, got {cfg.get('PASSWORD_HASH_METHOD')!r}")
     if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
         raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
-    _check_household_code(cfg)
-
-
-def _check_household_code(cfg) -> None:
-    pattern, example = cfg.get("HOUSEHOLD_CODE_PATTERN"), cfg.get("HOUSEHOLD_CODE_EXAMPLE")
-    if not isinstance(pattern, str) or not pattern:
-        raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: must be a regular expression, got {pattern!r}")
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: not a regular expression ({exc})") from None
-    if not isinstance(example, str) or not compiled.fullmatch(example):
-        raise ConfigError(f"HOUSEHOLD_CODE_EXAMPLE: {example!r} does not match "
-                          f"HOUSEHOLD_CODE_PATTERN {pattern!r}")
 
 
 def _require_writable_folder(instance: Path) -> None:

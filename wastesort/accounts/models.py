@@ -71,7 +71,8 @@ class LoginSession(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
+    """A bearer token; only its SHA-256 is stored, so a database leak reveals no token. It
+    works until it is revoked or ``expires_at`` passes."""
 
     __tablename__ = "api_tokens"
 
@@ -83,5 +84,6 @@ class ApiToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())  # API_TOKEN_LIFETIME_DAYS
 
     user: Mapped[User] = relationship()

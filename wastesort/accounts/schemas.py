@@ -55,6 +55,9 @@ class TokenSchema(ma.Schema):
     created_at = ma.fields.DateTime(dump_only=True)
     last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    expires_at = ma.fields.DateTime(dump_only=True, metadata={
+        "description": "From then on the token answers 401 (`API_TOKEN_LIFETIME_DAYS` after it "
+                       "was issued)."})
 
 
 class NewTokenSchema(TokenSchema):

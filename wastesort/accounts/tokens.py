@@ -1,5 +1,6 @@
 """API bearer tokens: issued by ``wastesort create-token`` or by an administrator, stored only
-as a SHA-256 hash (the plain token is shown once), revocable, with a last-used time.
+as a SHA-256 hash (the plain token is shown once), revocable, valid for
+``API_TOKEN_LIFETIME_DAYS``, with a last-used time.
 
 ``last_used_at`` is written at most once a minute per token, so a busy kiosk does not turn
 every read into a write.
@@ -10,6 +11,7 @@ import hashlib
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import make_transient_to_detached
@@ -41,8 +43,10 @@ def issue_token(owner: User, name: str = "") -> tuple[ApiToken, str]:
     if not owner.active:
         raise RuleViolation({"user_id": ["This user is inactive."]})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    lifetime = dt.timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
     token = ApiToken(user_id=owner.id, name=data["name"], token_hash=hash_token(plain),
-                     prefix=plain[:11])
+                     prefix=plain[:11], created_at=now, expires_at=now + lifetime)
     db.session.add(token)
     db.session.commit()
     return token, plain
@@ -55,20 +59,22 @@ _TOKEN_OWNER = (select(User.id, User.username, User.role, User.township_id,
                        ApiToken.id.label("token_id"), ApiToken.last_used_at)
                 .join(ApiToken, ApiToken.user_id == User.id)
                 .where(ApiToken.token_hash == bindparam("token_hash"),
-                       ApiToken.revoked_at.is_(None)))
+                       ApiToken.revoked_at.is_(None),
+                       ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type)))
 _OWNER_COLUMNS = ("id", "username", "role", "township_id", "recycling_point_id", "email",
                   "locale", "active")
 
 
 def user_for_token(plain: str | None) -> User | None:
-    """The active user a valid, unrevoked token belongs to, or None; notes the use."""
+    """The active user a valid, unrevoked, unexpired token belongs to, or None; notes the
+    use."""
     if not plain or len(plain) > MAX_TOKEN_LENGTH:
         return None
+    now = utcnow()
     row = db.session.connection().execute(_TOKEN_OWNER,
-                                          {"token_hash": hash_token(plain)}).first()
+                                          {"token_hash": hash_token(plain), "now": now}).first()
     if row is None or not row.active:
         return None
-    now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         db.session.execute(update(ApiToken).where(ApiToken.id == row.token_id)
                            .values(last_used_at=now))
@@ -139,5 +145,6 @@ def create_token_command(username, name):
         db.session.rollback()
         raise click.ClickException(exc.one_line()) from None
     click.echo(plain)
-    click.echo(f"Token {token.id} ({token.prefix}…) for {owner.role.value} {owner.username!r}; "
-               "it is shown only now.", err=True)
+    click.echo(f"Token {token.id} ({token.prefix}…) for {owner.role.value} {owner.username!r}, "
+               f"valid until {token.expires_at:%Y-%m-%d %H:%M} UTC; it is shown only now.",
+               err=True)

@@ -31,7 +31,7 @@ def authenticate() -> None:
         raise _unauthorized("Send an API token: Authorization: Bearer <token>.")
     user = user_for_token(token.strip())
     if user is None:
-        raise _unauthorized("The token is wrong, revoked, or its user is inactive.")
+        raise _unauthorized("The token is wrong, revoked or expired, or its user is inactive.")
     request.environ[ENVIRON_KEY] = user
 
 
