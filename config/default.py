@@ -32,6 +32,12 @@ IMPORT_XLSX_MAX_UNPACKED_MB = 50  # a real 100,000-row sheet unpacks to about 40
 IMPORT_XLSX_MAX_RATIO = 100  # compression; real sheets: about 14
 IMPORT_PREVIEW_HOURS = 2  # an upload previewed but not confirmed is deleted after this
 
+# Household codes an import accepts (a regular expression the whole code must match), and one
+# such code for the messages and the import template. Default: the demo's 17 digits (district,
+# town or street, community, household).
+HOUSEHOLD_CODE_PATTERN = r"[0-9]{17}"
+HOUSEHOLD_CODE_EXAMPLE = "50010300101000001"
+
 # Figures (docs/metrics.md).
 CAPACITY_WARNING_PERCENT = 85  # utilisation at or above this is a warning
 COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covered

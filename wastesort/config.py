@@ -8,6 +8,7 @@ instead of showing a traceback.
 
 import math
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -102,6 +103,20 @@ def _complete_and_check(app: Flask) -> None:
                           f"pbkdf2:sha256:600000, got {cfg.get('PASSWORD_HASH_METHOD')!r}")
     if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
         raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
+    _check_household_code(cfg)
+
+
+def _check_household_code(cfg) -> None:
+    pattern, example = cfg.get("HOUSEHOLD_CODE_PATTERN"), cfg.get("HOUSEHOLD_CODE_EXAMPLE")
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: must be a regular expression, got {pattern!r}")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: not a regular expression ({exc})") from None
+    if not isinstance(example, str) or not compiled.fullmatch(example):
+        raise ConfigError(f"HOUSEHOLD_CODE_EXAMPLE: {example!r} does not match "
+                          f"HOUSEHOLD_CODE_PATTERN {pattern!r}")
 
 
 def _require_writable_folder(instance: Path) -> None:
