@@ -83,8 +83,8 @@ SCIENTIFIC = r"[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+"
 DATE_TEXT = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"
                        r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?)?"
                        r"|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日")
-DATE_FORMATS = _l("Enter a date as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日 (or a date "
-                  "cell).")
+# (The Chinese text adds 2024年5月6日; an English page shows no Chinese.)
+DATE_FORMATS = _l("Enter a date as 2024-5-6, 2024/5/6 or 2024.5.6 (or a date cell).")
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,7 @@ ZH = {
     "Download the template (XLSX)": "下载导入模板（XLSX）",
     "Example community": "示例社区",
     "File": "文件",
-    "Enter a date as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日 (or a date cell).":
+    "Enter a date as 2024-5-6, 2024/5/6 or 2024.5.6 (or a date cell).":
         "请按 2024-5-6、2024/5/6、2024.5.6 或 2024年5月6日 的格式填写日期（也可以是日期单元格）。",
     "There is no such day: %(date)s.": "没有这一天：%(date)s。",
     "The CSV file cannot be read (%(reason)s).": "无法读取该 CSV 文件（%(reason)s）。",
@@ -366,7 +366,7 @@ ZH = {
     "%(code)s is not a household code of this city, which look like %(example)s.":
         "%(code)s 不是本市的户编码，本市户编码形如 %(example)s。",
     "Store these households": "确认导入",
-    "First row: the column names as in the template (Chinese or English; the export's headers too). Dates as 2024-5-6, 2024/5/6, 2024.5.6 or 2024年5月6日. Format the code column as text. A code already registered in this town or street is updated; a new code is created. Nothing is stored unless every row is good.":
+    "First row: the column names as in the template (Chinese or English; the export's headers too). Dates as 2024-5-6, 2024/5/6 or 2024.5.6. Format the code column as text. A code already registered in this town or street is updated; a new code is created. Nothing is stored unless every row is good.":
         "第一行为列名，与模板相同（中文或英文均可，导出文件的表头也可以）。日期可写作 2024-5-6、2024/5/6、2024.5.6 或 2024年5月6日。请把户编码列设置为“文本”格式。本镇街已登记的户编码将被更新，新的户编码将被新增。只要有一行有误，就不会保存任何数据。",
     "Check the file": "检查文件",
     "Import": "导入",
