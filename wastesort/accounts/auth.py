@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 
 from ..extensions import login_manager
@@ -59,4 +60,5 @@ def init_login(app: Flask) -> None:
     app.session_interface = CookieSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to access this page.")
     app.permanent_session_lifetime = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
