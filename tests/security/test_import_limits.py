@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from wastesort.households.models import Household
-from wastesort.households.upload_limits import one_import_at_a_time
 
 from ..pages.test_transfer import EN, HEADER, confirm, upload
 
@@ -117,6 +116,8 @@ def test_problems_are_bounded_and_the_stop_is_said(login, city, db):
 
 
 def test_while_one_import_is_read_another_waits_its_turn(app, login, city, db):
+    from wastesort.households.upload_limits import one_import_at_a_time
+
     browser = login("street")
     content = (HEADER + "A-1,a1社区1,1,1,0101,3,2021-03-01\n").encode()
     folder = Path(app.instance_path) / "imports"

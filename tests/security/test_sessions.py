@@ -35,13 +35,20 @@ def test_cookie_copied_before_logout_is_dead_after_it(app, browser, city):
 
 
 def test_login_starts_a_new_session(app, browser, city):
-    browser.get("/login")
-    before = session_cookie(browser.client)
+    """Nothing of the session before the login is carried into it (its CSRF secret neither),
+    but the language chosen."""
+    browser.submit("/language", {"language": "en", "next": "/login"}, form_url="/login")
+    before = decoded(app, browser.client)
     browser.login("manager")
-    after = session_cookie(browser.client)
-    assert after != before
-    # a cookie planted before the login (session fixation) is not logged in
-    assert not logged_in(copy_of(app, before))
+    browser.get("/dashboard/")
+    after = decoded(app, browser.client)
+    assert after["csrf_token"] != before["csrf_token"]
+    assert after["locale"] == "en"
+    assert after["_user_id"] == str(city.users["manager"].id)
+
+
+def decoded(app, client) -> dict:
+    return app.session_interface.get_signing_serializer(app).loads(session_cookie(client))
 
 
 def test_second_login_does_not_revive_a_logged_out_session(app, browser, city):
