@@ -112,6 +112,7 @@ def _check_household_code(cfg) -> None:
         raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: must be a regular expression, got {pattern!r}")
     try:
         compiled = re.compile(pattern)
+        re.compile(f"(?:{pattern})")  # as the import uses it: inside a group
     except re.error as exc:
         raise ConfigError(f"HOUSEHOLD_CODE_PATTERN: not a regular expression ({exc})") from None
     if not isinstance(example, str) or not compiled.fullmatch(example):

@@ -433,3 +433,18 @@ def test_gb18030_csv_with_the_old_headers(login, city, db):
     preview = upload(login("street"), content, "households.csv")
     assert preview.status_code == 200
     assert "1 new households will be created" in preview.text
+
+
+@pytest.mark.parametrize(("settings", "named"), [
+    ({"HOUSEHOLD_CODE_PATTERN": "[0-9"}, "HOUSEHOLD_CODE_PATTERN"),
+    ({"HOUSEHOLD_CODE_PATTERN": "(?i)[a-z]+", "HOUSEHOLD_CODE_EXAMPLE": "ab"},
+     "HOUSEHOLD_CODE_PATTERN"),  # a global flag works alone, not inside the import's group
+    ({"HOUSEHOLD_CODE_PATTERN": ""}, "HOUSEHOLD_CODE_PATTERN"),
+    ({"HOUSEHOLD_CODE_EXAMPLE": "H-1"}, "HOUSEHOLD_CODE_EXAMPLE"),
+])
+def test_a_wrong_code_setting_stops_the_start_with_one_line(tmp_path, settings, named):
+    from wastesort import create_app
+    from wastesort.config import ConfigError
+
+    with pytest.raises(ConfigError, match=f"^{named}: "):
+        create_app({"INSTANCE_PATH": str(tmp_path), **settings})
