@@ -12,6 +12,7 @@ from ..pages import day, pct, tonnes
 
 WIDTH = 720
 STATUS_COLOURS = {"ok": "#2e7d4f", "warning": "#b7791f", "over": "#c0392b"}
+CAPACITY_COLOUR, WARNING_COLOUR = "#c0392b", "#b7791f"
 
 
 def nice_step(raw: float) -> float:
@@ -30,8 +31,8 @@ def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> Markup
 def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *, title: str,
                   capacity_label: str, warning_label: str) -> Markup:
     """Bars of tonnes collected per day, coloured by status, under the capacity line and the
-    warning line."""
-    height, left, right, top, bottom = 300, 64, 12, 16, 36
+    warning line. The lines are named in a key above the plot, never over the bars."""
+    height, left, right, top, bottom = 318, 64, 12, 34, 36
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     peak = max([capacity_t, *(d["collected_t"] for d in days)]) or 1
     step_t = nice_step(peak * 1.1 / 4)
@@ -64,13 +65,21 @@ def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *
                         f'text-anchor="{anchor}" font-size="11" fill="#5d6b62">'
                         f'{escape(day(d["day"], "M/d"))}</text>')
     warning_t = capacity_t * warning_percent / 100
-    for value, label, colour, dash in ((capacity_t, capacity_label, "#c0392b", ""),
-                                       (warning_t, warning_label, "#b7791f", "6 4")):
+    for value, colour, dash in ((capacity_t, CAPACITY_COLOUR, ""),
+                                (warning_t, WARNING_COLOUR, "6 4")):
         body.append(f'<line class="limit" x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
                     f'y2="{y(value):.1f}" stroke="{colour}" stroke-width="2" '
-                    f'stroke-dasharray="{dash}"/>'
-                    f'<text x="{left + plot_w - 4}" y="{y(value) - 4:.1f}" text-anchor="end" '
-                    f'font-size="12" fill="{colour}">{escape(label)}</text>')
+                    f'stroke-dasharray="{dash}"/>')
+    # the key above the plot: the capacity's line at the left, the warning's at the right
+    key_y, right_x = top - 14, left + plot_w
+    body.append(f'<line x1="{left}" x2="{left + 24}" y1="{key_y - 4}" y2="{key_y - 4}" '
+                f'stroke="{CAPACITY_COLOUR}" stroke-width="2"/>'
+                f'<text class="key" x="{left + 30}" y="{key_y}" font-size="12" '
+                f'fill="{CAPACITY_COLOUR}">{escape(capacity_label)}</text>'
+                f'<line x1="{right_x - 24}" x2="{right_x}" y1="{key_y - 4}" y2="{key_y - 4}" '
+                f'stroke="{WARNING_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/>'
+                f'<text class="key" x="{right_x - 30}" y="{key_y}" text-anchor="end" '
+                f'font-size="12" fill="{WARNING_COLOUR}">{escape(warning_label)}</text>')
     return _svg(height, title, body)
 
 

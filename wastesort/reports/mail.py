@@ -68,10 +68,11 @@ def build_report_message(report: Report, to: str, message_id: str | None = None)
         text = render_template("reports/email_report.txt", **context)
         html = render_template("reports/email_report.html", chart_cid=chart_cid[1:-1],
                                **context)
+        chart = chart_png(report)
     message = _new_message(subject, to, message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    message.get_payload()[1].add_related(chart_png(report), maintype="image", subtype="png",
+    message.get_payload()[1].add_related(chart, maintype="image", subtype="png",
                                          cid=chart_cid, filename="chart.png")
     message.add_attachment(report_csv(report), subtype="csv", charset="utf-8",
                            cte="base64", filename=csv_filename(report))

@@ -25,6 +25,7 @@ from .models import Report, ReportKind, ReportPeriod, scope_key
 from .periods import period_bounds, previous_period
 
 EARLIEST_DAY = dt.date(2000, 1, 1)  # long before any data; keeps date arithmetic in range
+CHART_DAYS = 30  # a day report's chart: the day and the days before it, as on the dashboard
 
 
 def parse_kind(value) -> ReportKind:
@@ -251,18 +252,26 @@ def capacity_figures(period: ReportPeriod, start: dt.date, end: dt.date,
         "average_utilisation_points": _points(summary["average_utilisation_percent"],
                                               before["average_utilisation_percent"]),
     }
-    return {
+    figures = {
         "kind": "capacity", "period": period.value,
         "period_start": start.isoformat(), "period_end": end.isoformat(), "scope": "city",
         "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"],
         "total": summary,
-        "daily": [{"day": d["day"].isoformat(), "collected_t": d["collected_t"],
-                   "by_category_t": d["by_category_t"], "capacity_t": d["capacity_t"],
-                   "utilisation_percent": d["utilisation_percent"],
-                   "headroom_t": d["headroom_t"], "status": d["status"]} for d in days],
+        "daily": _daily_rows(days),
         "streams": _stream_summary(days),
         "previous": {"period_start": prev_start.isoformat(), "period_end": prev_end.isoformat(),
                      "report_id": stored_id,
                      "source": "report" if stored is not None else "computed"},
     }
+    if period is ReportPeriod.DAY:  # its chart shows the day among the days before it
+        figures["recent_days"] = _daily_rows(
+            daily_capacity(end - dt.timedelta(days=CHART_DAYS - 1), end))
+    return figures
+
+
+def _daily_rows(days: list[dict]) -> list[dict]:
+    return [{"day": d["day"].isoformat(), "collected_t": d["collected_t"],
+             "by_category_t": d["by_category_t"], "capacity_t": d["capacity_t"],
+             "utilisation_percent": d["utilisation_percent"],
+             "headroom_t": d["headroom_t"], "status": d["status"]} for d in days]
 
