@@ -27,6 +27,7 @@ from wastesort.reports.models import Report, ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 
 from .conftest import city_time
+from .test_views import log_in
 
 DAY = dt.date(2026, 11, 20)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -257,3 +258,16 @@ def test_without_the_cjk_font_charts_are_english_with_one_warning(app, day_repor
     assert figure.axes[0].get_ylabel() == "Tonnes per day"
     assert not CJK.search(joined(figure))
     assert len([r for r in caplog.records if r.name == "wastesort.fonts"]) == 1
+
+
+def test_the_report_page_chart_is_in_the_reader_language(app, city, day_report):
+    """The chart's address is the same in both languages: the answer follows the reader's
+    language and tells caches so (a language switch changes the session cookie)."""
+    client = log_in(app, city.users["manager"])
+    url = f"/reports/{day_report.id}/chart.png"
+    for accept, locale in (("zh-CN", ZH), ("en", EN)):
+        answer = client.get(url, headers={"Accept-Language": accept})
+        assert answer.status_code == 200
+        with force_locale(locale):
+            assert answer.data == chart_png(day_report)
+        assert {"Cookie", "Accept-Language"} <= set(answer.vary)

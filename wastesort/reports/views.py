@@ -55,8 +55,10 @@ def show(report_id: int):
 def chart(report_id: int):
     """The report's chart (PNG), drawn from its stored figures."""
     png = chart_png(get_report(report_id))
-    return Response(png, mimetype="image/png",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    response = Response(png, mimetype="image/png",
+                        headers={"Cache-Control": "private, max-age=3600"})
+    response.vary.add("Accept-Language")  # drawn in the reader's language (Flask adds Cookie)
+    return response
 
 
 @bp.get("/<int:report_id>.csv")
