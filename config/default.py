@@ -78,7 +78,9 @@ MAIL_PASSWORD = ""
 MAIL_SENDER = "wastesort@localhost"
 MAIL_TIMEOUT_SECONDS = 30  # connecting and each SMTP command
 MAIL_DATA_TIMEOUT_SECONDS = 600  # the reply to a message's end (RFC 5321 4.5.3.2.6: 10 min)
-MAIL_LOCALE = None  # language of report and alert e-mails; None: BABEL_DEFAULT_LOCALE
+# The e-mails' language, unless the address is an active user's who chose one on the pages;
+# None: BABEL_DEFAULT_LOCALE.
+MAIL_LOCALE = None
 
 # Password hashing: "argon2id" (OWASP's parameters, wastesort/accounts/passwords.py), or a
 # werkzeug method string ("pbkdf2:sha256:1000" makes tests fast). A password hashed otherwise

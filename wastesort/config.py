@@ -103,6 +103,9 @@ def _complete_and_check(app: Flask) -> None:
                           f"pbkdf2:sha256:600000, got {cfg.get('PASSWORD_HASH_METHOD')!r}")
     if cfg.get("MAIL_SECURITY") not in ("none", "starttls", "tls"):
         raise ConfigError("MAIL_SECURITY: must be one of none, starttls, tls")
+    if cfg.get("MAIL_LOCALE") not in (None, "", *cfg["LANGUAGES"]):
+        raise ConfigError(f"MAIL_LOCALE: must be one of {', '.join(cfg['LANGUAGES'])} (or "
+                          f"empty for BABEL_DEFAULT_LOCALE), got {cfg['MAIL_LOCALE']!r}")
     _check_household_code(cfg)
 
 

@@ -83,7 +83,8 @@ def test_coverage_for_a_district_and_subscription_removal(runner, today, city):
     (["subscription", "remove", "12"], "No such subscription."),
     (["subscription", "remove", "twelve"], "id: Give the subscription's id as a number"),
 ])
-def test_bad_input_is_one_plain_line(runner, today, city, args, says):
+def test_bad_input_is_one_plain_line(runner, today, city, args, says, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # an operator's English shell
     result = runner.invoke(args=args)
     assert result.exit_code != 0
     assert says in result.output
@@ -92,12 +93,24 @@ def test_bad_input_is_one_plain_line(runner, today, city, args, says):
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-def test_a_duplicate_subscription_is_refused(runner, city):
+def test_a_duplicate_subscription_is_refused(runner, city, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     args = ["subscription", "add", "a@example.org", "--kind", "alert"]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
     assert again.exit_code != 0
     assert "already receives this report" in again.output
+
+
+def test_bad_input_in_a_chinese_shell_is_chinese(runner, city, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    args = ["subscription", "add", "a@example.org", "--kind", "alert"]
+    assert runner.invoke(args=args).exit_code == 0
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0
+    assert again.output == "Error: email: 该邮箱已订阅此报表。\n"
+    bad = runner.invoke(args=["subscription", "add", "bad", "--kind", "alert"])
+    assert bad.output == "Error: email: 请输入一个电子邮箱地址，例如 name@example.org。\n"
 
 
 def test_send_command_sends_what_is_due(app, runner, today, city):

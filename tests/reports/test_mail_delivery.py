@@ -43,7 +43,7 @@ def test_report_email_over_real_smtp(now, capacity_day, smtp, subscribe):
     assert envelope.rcpt_tos == ["boss@example.org"]
     assert envelope.mail_from == "wastesort@localhost"
     message = message_from_bytes(envelope.content, policy=policy.default)
-    assert message["Subject"] == "[wastesort] Capacity report, day 2026-11-20 (city)"
+    assert message["Subject"] == "[wastesort] Capacity report, November 20, 2026"
     assert message.get_content_type() == "multipart/mixed"
     text = message.get_body(("plain",)).get_content()
     assert "Collected in the period: 520.0 t (1 day)" in text
@@ -59,12 +59,13 @@ def test_report_email_over_real_smtp(now, capacity_day, smtp, subscribe):
     assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html
     # the CSV is attached
     (attachment,) = list(message.iter_attachments())
-    assert attachment.get_filename() == "wastesort-capacity-day-2026-11-20-city.csv"
+    assert attachment.get_filename() == "Capacity report, November 20, 2026.csv"
     assert attachment.get_content_type() == "text/csv"
     csv_text = attachment.get_content()
     lines = csv_text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("day,collected_t,recyclable_t,hazardous_t,kitchen_t,residual_t")
-    assert lines[1] == "2026-11-20,520.0,0.0,0.0,120.0,400.0,500,104.0,-20.0,over"
+    assert lines[0] == ("Day,Collected (t),Recyclables (t),Hazardous waste (t),Kitchen waste (t),"
+                        "Residual waste (t),Capacity (t/day),Utilisation (%),Headroom (t),Status")
+    assert lines[1] == "2026-11-20,520.0,0.0,0.0,120.0,400.0,500,104.0,-20.0,over capacity"
     delivery = Delivery.query.one()
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         DeliveryStatus.SENT, 1, None)
@@ -80,8 +81,7 @@ def test_coverage_email_names_the_towns_below_full_coverage(now, city, smtp, sub
     smtp.start()
     send_due()
     (message,) = smtp.mailbox.messages
-    assert message["Subject"] == ("[wastesort] Coverage report, week 2026-11-16 to 2026-11-22 "
-                                  "(city)")
+    assert message["Subject"] == "[wastesort] Coverage report, week 47 of 2026"
     text = message.get_body(("plain",)).get_content()
     assert "Coverage: 30.00 %" in text
     assert "八桥镇 (渝中区): 30.00 %" in text

@@ -4,6 +4,7 @@ since the previous report, and exactly once per (kind, period, period start, sco
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.factories import add_collection, add_households
@@ -153,14 +154,16 @@ def test_made_once_then_found(today, tonnage):
 def test_only_complete_periods(today, city, period, as_of):
     with pytest.raises(RuleViolation, match="not valid") as caught:
         make_report(ReportKind.CAPACITY, period, as_of)
-    assert "not over yet" in caught.value.one_line()
+    with force_locale("en"):
+        assert "not over yet" in caught.value.one_line()
 
 
 def test_capacity_is_for_the_city_only(today, city):
     with pytest.raises(RuleViolation) as caught:
         make_report(ReportKind.CAPACITY, ReportPeriod.DAY, dt.date(2026, 11, 20),
                     district_id=city.districts["a"].id)
-    assert "whole city" in caught.value.one_line()
+    with force_locale("en"):
+        assert "whole city" in caught.value.one_line()
     with pytest.raises(RuleViolation, match="not valid"):
         make_report(ReportKind.COVERAGE, ReportPeriod.DAY, dt.date(2026, 11, 20),
                     district_id=987654)

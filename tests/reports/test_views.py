@@ -84,7 +84,7 @@ def test_report_page_chart_and_csv(app, city, report):
     chart = client.get(f"/reports/{report.id}/chart.png")
     assert chart.mimetype == "image/png"
     assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
-    csv = client.get(f"/reports/{report.id}.csv")
+    csv = client.get(f"/reports/{report.id}.csv", headers={"Accept-Language": "en"})
     assert csv.mimetype == "text/csv"
     assert "attachment" in csv.headers["Content-Disposition"]
     assert "2026-11-20,430.0,0.0,0.0,0.0,430.0,500,86.0,70.0,warning" in csv.get_data(
@@ -148,4 +148,5 @@ def test_every_reports_page_renders_in_both_languages(app, city, report, languag
         page = client.get(url, headers={"Accept-Language": language})
         assert page.status_code == 200, url
     capacity_page = client.get(f"/reports/{report.id}", headers={"Accept-Language": language})
-    assert "430.0 t" in capacity_page.get_data(as_text=True)  # units in every language
+    tonnes = "430.0 吨" if language == "zh-CN" else "430.0 t"
+    assert tonnes in capacity_page.get_data(as_text=True)

@@ -14,11 +14,13 @@ def init_reports(app: Flask) -> None:
     from ..api.core import api
     from .api import blp as api_blp
     from .commands import report_group, scheduler_command, subscription_group
-    from .presentation import fmt_num, fmt_signed
+    from .presentation import city_time, fmt_num, fmt_signed, long_date, made_by_label, report_title
     from .views import bp
 
     app.register_blueprint(bp)
     api.register_blueprint(api_blp)
-    app.jinja_env.filters.update(report_num=fmt_num, report_signed=fmt_signed)
+    app.jinja_env.filters.update(report_num=fmt_num, report_signed=fmt_signed,
+                                 report_title=report_title, city_time=city_time,
+                                 long_date=long_date, made_by=made_by_label)
     for command in (report_group, subscription_group, scheduler_command):
         app.cli.add_command(command)

@@ -80,13 +80,15 @@ class ReportItem(MethodView):
 
 @blp.route("/reports/<int:report_id>/csv")
 class ReportCsv(MethodView):
-    @blp.doc(responses={"200": {"description": "The figures as CSV (UTF-8).", "content": {
+    @blp.doc(responses={"200": {"description": "The figures as CSV (UTF-8 with a BOM), with "
+                                "stable English machine headers (docs/reports.md).", "content": {
         "text/csv": {"schema": {"type": "string"}}}}})
     def get(self, report_id):
-        """The report's figures as CSV."""
+        """The report's figures as CSV, with machine headers that do not change with the
+        language (the pages' download has headers in the reader's language)."""
         _managers()
         report = get_report(report_id)
-        return Response(report_csv(report), mimetype="text/csv", headers={
+        return Response(report_csv(report, for_people=False), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{csv_filename(report)}"'})
 
 

@@ -1,27 +1,90 @@
 """A report's figures as CSV (UTF-8 with a BOM, so spreadsheet programs read Chinese names).
-Units are in the column names."""
+
+Two audiences, one list of columns: people (the report page's download and the e-mail's
+attachment) get headers and words in their language ("覆盖达标" with 是/否), and a file named
+like the report; programs (the API) get stable English machine headers and values
+(``fully_covered`` with ``yes``/``no``) and an ASCII file name, which never change with the
+language or a new translation. Units are in the column names either way.
+"""
 
 import csv
 import io
+import re
+from urllib.parse import quote
+
+from flask_babel import gettext as _
 
 from .models import Report, ReportKind
+from .presentation import report_title
 
 CATEGORIES = ("recyclable", "hazardous", "kitchen", "residual")
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def _capacity_columns() -> list[tuple[str, str]]:
+    """(machine header, header for people) of each column of a capacity report."""
+    categories = {"recyclable": _("Recyclables (t)"), "hazardous": _("Hazardous waste (t)"),
+                  "kitchen": _("Kitchen waste (t)"), "residual": _("Residual waste (t)")}
+    return [("day", _("Day")), ("collected_t", _("Collected (t)")),
+            *((f"{c}_t", categories[c]) for c in CATEGORIES),
+            ("capacity_t_per_day", _("Capacity (t/day)")),
+            ("utilisation_percent", _("Utilisation (%)")),
+            ("headroom_t", _("Headroom (t)")), ("status", _("Status"))]
+
+
+def _coverage_columns() -> list[tuple[str, str]]:
+    return [("level", _("Level")), ("id", _("Id")), ("name", _("Name")),
+            ("district", _("District")), ("households", _("Households")),
+            ("households_covered", _("Households covered")),
+            ("coverage_percent", _("Coverage (%)")),
+            ("change_coverage_points", _("Change (percentage points)")),
+            ("fully_covered", _("Fully covered"))]
+
+
+def _words() -> dict[str, str]:
+    """The values that are words, for people."""
+    return {"yes": _("yes"), "no": _("no"), "ok": _("normal"), "warning": _("warning"),
+            "over": _("over capacity"), "city": _("city"), "district": _("district"),
+            "town": _("town"), "street": _("street")}
 
 
 def csv_filename(report: Report) -> str:
+    """The machine name (API; the ASCII fallback of a download):
+    ``wastesort-capacity-month-2026-11-01-city.csv``."""
     return (f"wastesort-{report.kind.value}-{report.period.value}-{report.period_start}-"
             f"{report.scope.replace(':', '-')}.csv")
 
 
-def report_csv(report: Report) -> str:
+def csv_title_filename(report: Report) -> str:
+    """The file name for people: the report's name ("2026年11月 处理能力月报.csv")."""
+    return _NOT_IN_FILE_NAMES.sub("-", report_title(report)).strip(" .") + ".csv"
+
+
+def content_disposition(report: Report) -> str:
+    """An attachment named for people (RFC 6266 ``filename*``), with the machine name as
+    the ASCII ``filename`` for programs that read only that."""
+    return (f'attachment; filename="{csv_filename(report)}"; '
+            f"filename*=UTF-8''{quote(csv_title_filename(report), safe='')}")
+
+
+def report_csv(report: Report, *, for_people: bool = True) -> str:
+    """The figures; ``for_people`` in the current language, else with machine headers."""
+    words = _words() if for_people else {}
+
+    def word(value: str) -> str:
+        return words.get(value, value)
+
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     if report.kind is ReportKind.CAPACITY:
-        _capacity(writer, report.figures)
+        columns = _capacity_columns()
+        writer.writerow([label if for_people else key for key, label in columns])
+        _capacity(writer, report.figures, word)
     else:
-        _coverage(writer, report.figures)
+        columns = _coverage_columns()
+        writer.writerow([label if for_people else key for key, label in columns])
+        _coverage(writer, report.figures, word)
     return buffer.getvalue()
 
 
@@ -29,28 +92,25 @@ def _blank(value):
     return "" if value is None else value
 
 
-def _capacity(writer, figures: dict) -> None:
-    writer.writerow(["day", "collected_t", *(f"{c}_t" for c in CATEGORIES),
-                     "capacity_t_per_day", "utilisation_percent", "headroom_t", "status"])
+def _capacity(writer, figures: dict, word) -> None:
     for d in figures["daily"]:
         writer.writerow([d["day"], d["collected_t"], *(d["by_category_t"][c] for c in CATEGORIES),
                          d["capacity_t"], _blank(d["utilisation_percent"]), d["headroom_t"],
-                         d["status"]])
+                         word(d["status"])])
 
 
-def _coverage(writer, figures: dict) -> None:
-    writer.writerow(["level", "id", "name", "district", "households", "households_covered",
-                     "coverage_percent", "change_coverage_points", "fully_covered"])
+def _coverage(writer, figures: dict, word) -> None:
     total, change = figures["total"], figures["total"]["change"]
-    writer.writerow([figures["scope"].split(":")[0], "", "", "", total["households"],
+    writer.writerow([word(figures["scope"].split(":")[0]), "", "", "", total["households"],
                      total["households_covered"], _blank(total["coverage_percent"]),
                      _blank(change["coverage_points"]), ""])
     for d in figures["districts"]:
-        writer.writerow(["district", d["id"], d["name"], d["name"], d["households"],
+        writer.writerow([word("district"), d["id"], d["name"], d["name"], d["households"],
                          d["households_covered"], _blank(d["coverage_percent"]),
                          _blank((d["change"] or {}).get("coverage_points")), ""])
     for t in figures["townships"]:
-        writer.writerow([t["kind"], t["id"], t["name"], t["district_name"], t["households"],
-                         t["households_covered"], _blank(t["coverage_percent"]),
+        writer.writerow([word(t["kind"]), t["id"], t["name"], t["district_name"],
+                         t["households"], t["households_covered"],
+                         _blank(t["coverage_percent"]),
                          _blank((t["change"] or {}).get("coverage_points")),
-                         "yes" if t["covered"] else "no"])
+                         word("yes" if t["covered"] else "no")])

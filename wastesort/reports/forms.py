@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+
+from ..emails import EmailAddress
 
 
 def _optional_id(value):
@@ -17,8 +18,7 @@ def _optional_id(value):
 
 
 class SubscriptionForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter an e-mail address.")),
-                                                 Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[EmailAddress()])
     kind = SelectField(_l("What"), choices=[
         SelectChoice("capacity", _l("Capacity report")),
         SelectChoice("coverage", _l("Coverage report")),

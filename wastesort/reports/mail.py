@@ -5,6 +5,9 @@ multipart/related [ text/html, image/png (the chart, by Content-ID) ] ], text/cs
 Sent over SMTP (``MAIL_SECURITY`` none, starttls or tls; login when ``MAIL_USERNAME`` is set);
 with ``MAIL_SERVER`` empty, written as an ``.eml`` file into ``<instance>/outbox/``.
 
+Each message is in its recipient's language (:func:`recipient_locale`): the subject, both
+bodies, the chart and the attachment's headers and name.
+
 Connecting and each command wait ``MAIL_TIMEOUT_SECONDS`` for the server; the reply to the end
 of the message waits ``MAIL_DATA_TIMEOUT_SECONDS`` (RFC 5321 4.5.3.2.6: 10 minutes), because a
 server that is slow to say "250" has usually taken the message, and giving up early would send
@@ -23,17 +26,34 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
 
+from ..accounts.models import User
+from ..brand import BRAND
+from ..extensions import db
 from ..timeutil import utcnow
 from .charts import chart_png
-from .csvout import csv_filename, report_csv
+from .csvout import csv_title_filename, report_csv
 from .models import CapacityAlert, Report
-from .presentation import report_context
+from .presentation import long_date, report_context
 
 
 def mail_locale() -> str:
     cfg = current_app.config
     return cfg.get("MAIL_LOCALE") or cfg["BABEL_DEFAULT_LOCALE"]
+
+
+def recipient_locale(email: str) -> str:
+    """The language of one recipient's e-mails: the language chosen by the active user with
+    this address, if there is one and they chose; else ``MAIL_LOCALE``.
+
+    A subscription is an address, often of somebody without a login, so it has no language
+    of its own; a user who picks English on the pages gets English e-mails too.
+    """
+    chosen = db.session.scalars(
+        select(User.locale).where(func.lower(User.email) == email.lower(), User.active,
+                                  User.locale.is_not(None)).order_by(User.id)).first()
+    return chosen if chosen in current_app.config["LANGUAGES"] else mail_locale()
 
 
 def _new_message(subject: str, to: str, message_id: str | None = None) -> EmailMessage:
@@ -57,39 +77,40 @@ def delivery_message_id(delivery_id: int, created_at) -> str:
 
 def report_subject(report: Report) -> str:
     context = report_context(report)
-    return gettext("[wastesort] %(title)s", title=context["title"])
+    return gettext("[%(brand)s] %(title)s", brand=BRAND, title=context["title"])
 
 
 def build_report_message(report: Report, to: str, message_id: str | None = None) -> EmailMessage:
     chart_cid = make_msgid(domain="wastesort")
-    with force_locale(mail_locale()):
+    with force_locale(recipient_locale(to)):
         context = report_context(report)
         subject = report_subject(report)
         text = render_template("reports/email_report.txt", **context)
         html = render_template("reports/email_report.html", chart_cid=chart_cid[1:-1],
                                **context)
-        chart = chart_png(report)
+        chart, chart_name = chart_png(report), gettext("chart.png")
+        figures_csv, csv_name = report_csv(report), csv_title_filename(report)
     message = _new_message(subject, to, message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message.get_payload()[1].add_related(chart, maintype="image", subtype="png",
-                                         cid=chart_cid, filename="chart.png")
-    message.add_attachment(report_csv(report), subtype="csv", charset="utf-8",
-                           cte="base64", filename=csv_filename(report))
+                                         cid=chart_cid, filename=chart_name)
+    message.add_attachment(figures_csv, subtype="csv", charset="utf-8", cte="base64",
+                           filename=csv_name)
     return message
 
 
 def build_alert_message(alert: CapacityAlert, to: str,
                         message_id: str | None = None) -> EmailMessage:
-    with force_locale(mail_locale()):
+    with force_locale(recipient_locale(to)):
         if alert.level.value == "over":
-            subject = gettext("[wastesort] Over capacity on %(day)s: %(collected).1f t "
-                              "collected, capacity %(capacity)s t/day", day=alert.day,
-                              collected=alert.collected_t,
+            subject = gettext("[%(brand)s] Over capacity on %(day)s: %(collected).1f t "
+                              "collected, capacity %(capacity)s t/day", brand=BRAND,
+                              day=long_date(alert.day), collected=alert.collected_t,
                               capacity=f"{alert.capacity_t_per_day:,}")
         else:
-            subject = gettext("[wastesort] Capacity warning on %(day)s: %(utilisation)s %% "
-                              "of %(capacity)s t/day", day=alert.day,
+            subject = gettext("[%(brand)s] Capacity warning on %(day)s: %(utilisation)s %% "
+                              "of %(capacity)s t/day", brand=BRAND, day=long_date(alert.day),
                               utilisation=alert.utilisation_percent,
                               capacity=f"{alert.capacity_t_per_day:,}")
         context = {"alert": alert,

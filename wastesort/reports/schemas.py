@@ -3,7 +3,9 @@
 import marshmallow as ma
 
 from ..api.core import PageArgs
-from ..api.fields import Bool, Choice, Id, Text
+from ..api.fields import Bool, Choice, Id
+from ..emails import MAX_LENGTH as EMAIL_MAX_LENGTH
+from ..emails import validate_email
 from .models import DeliveryStatus, ReportKind, ReportPeriod, SubscriptionKind
 from .service import EARLIEST_DAY
 
@@ -78,7 +80,10 @@ class DeliveryQuery(PageArgs):
 
 class SubscriptionSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    email = Text(254, min_length=3, required=True)
+    # one rule with one message for the pages, the API and the commands (wastesort/emails.py)
+    email = ma.fields.String(required=True, validate=validate_email, metadata={
+        "description": "One address, like name@example.org.", "format": "email",
+        "maxLength": EMAIL_MAX_LENGTH})
     kind = Choice(SubscriptionKind, required=True)
     period = Choice(ReportPeriod, load_default=None, allow_none=True,
                     metadata={"description": "Cadence; alerts are `day`."})

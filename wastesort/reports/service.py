@@ -9,6 +9,7 @@ that would block the scheduled, complete one.
 import datetime as dt
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,14 +33,16 @@ def parse_kind(value) -> ReportKind:
     try:
         return ReportKind(value)
     except ValueError:
-        raise RuleViolation({"kind": [f"Choose one of: {', '.join(ReportKind)}."]}) from None
+        raise RuleViolation({"kind": [_l("Choose one of: %(values)s.",
+                                                 values=", ".join(ReportKind))]}) from None
 
 
 def parse_period(value) -> ReportPeriod:
     try:
         return ReportPeriod(value)
     except ValueError:
-        raise RuleViolation({"period": [f"Choose one of: {', '.join(ReportPeriod)}."]}) from None
+        raise RuleViolation({"period": [_l("Choose one of: %(values)s.",
+                                                   values=", ".join(ReportPeriod))]}) from None
 
 
 def parse_date(value, field: str = "as_of") -> dt.date:
@@ -48,12 +51,14 @@ def parse_date(value, field: str = "as_of") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise RuleViolation({field: [f"Enter a date as YYYY-MM-DD, not {value!r}."]}) from None
+        raise RuleViolation({field: [_l("Enter a date as YYYY-MM-DD, not %(value)s.",
+                                               value=repr(value))]}) from None
 
 
 def check_district(district_id: int | None) -> None:
     if district_id is not None and get_by_id(District, district_id) is None:
-        raise RuleViolation({"district_id": [f"No district with id {district_id}."]})
+        raise RuleViolation({"district_id": [_l("No district with id %(id)s.",
+                                                      id=district_id)]})
 
 
 def find_report(kind: ReportKind, period: ReportPeriod, start: dt.date, scope: str
@@ -66,7 +71,7 @@ def find_report(kind: ReportKind, period: ReportPeriod, start: dt.date, scope: s
 def get_report(report_id: int) -> Report:
     report = get_by_id(Report, report_id)
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(_l("No such report."))
     return report
 
 
@@ -78,16 +83,17 @@ def make_report(kind: ReportKind, period: ReportPeriod, as_of: dt.date, *,
     one is returned; a race between two makers is settled by the unique constraint.
     """
     if as_of < EARLIEST_DAY:
-        raise RuleViolation({"as_of": [f"Reports start on {EARLIEST_DAY} at the earliest."]})
+        raise RuleViolation({"as_of": [_l(
+            "Reports start on %(day)s at the earliest.", day=EARLIEST_DAY.isoformat())]})
     start, end = period_bounds(period, as_of)
     today = local_today()
     if end >= today:
-        raise RuleViolation({"as_of": [
-            f"The {period.value} of {as_of} is not over yet (today is {today} in the city); "
-            "only complete periods are reported."]})
+        raise RuleViolation({"as_of": [_l(
+            "The period of %(day)s is not over yet (today is %(today)s in the city); only "
+            "complete periods are reported.", day=as_of.isoformat(), today=today.isoformat())]})
     if kind is ReportKind.CAPACITY and district_id is not None:
-        raise RuleViolation({"district_id": [
-            "Capacity reports are for the whole city: the facilities serve every district."]})
+        raise RuleViolation({"district_id": [_l(
+            "Capacity reports are for the whole city: the facilities serve every district.")]})
     check_district(district_id)
     scope = scope_key(district_id)
     if (found := find_report(kind, period, start, scope)) is not None:

@@ -11,7 +11,7 @@ from ..areas.models import District
 from ..errors_domain import Forbidden, RuleViolation
 from ..extensions import db
 from .charts import chart_png
-from .csvout import csv_filename, report_csv
+from .csvout import content_disposition, report_csv
 from .delivery import delivery_totals, list_deliveries, retry_failed, retry_now
 from .forms import SubscriptionForm
 from .models import Delivery, DeliveryStatus, ReportKind
@@ -63,11 +63,10 @@ def chart(report_id: int):
 
 @bp.get("/<int:report_id>.csv")
 def download_csv(report_id: int):
-    """The report's figures as CSV."""
+    """The report's figures as CSV, in the reader's language, named like the report."""
     report = get_report(report_id)
     return Response(report_csv(report), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{csv_filename(report)}"'})
+                    headers={"Content-Disposition": content_disposition(report)})
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
@@ -105,7 +104,7 @@ def subscriptions():
             for name, messages in exc.errors.items():
                 field = getattr(form, name, None)
                 (field.errors if field is not None else form.form_errors).extend(
-                    _(str(m)) for m in messages)
+                    str(m) for m in messages)
             status = 422
         else:
             flash(_("%(email)s is subscribed.", email=form.email.data), "success")

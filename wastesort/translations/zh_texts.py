@@ -502,7 +502,6 @@ ZH = {
     "%(stream)s: %(average)s t/day of %(capacity)s t/day, %(utilisation)s %%":
         "%(stream)s：日均 %(average)s 吨，处理能力 %(capacity)s 吨/日，负荷率 %(utilisation)s %%",
     "chart.png": "图表.png",
-    "%(label)s: %(value)s": "%(label)s：%(value)s",
     "%(num)s (%(days)s)": "%(num)s（%(days)s）",
     ", ": "、",
     "%(t)s t (%(percent)s %%), %(points)s points of utilisation":
