@@ -30,6 +30,7 @@ def test_run_list_and_send(app, runner, today, city):
     first = runner.invoke(args=args)
     assert first.exit_code == 0, first.output
     assert "Made: report" in first.output and "2026-11-16..2026-11-22" in first.output
+    assert "at 2026-11-29 10:00 +0800." in first.output  # the city's clock, not UTC's 02:00
     assert "Queued 1 new delivery(ies); sent 1" in first.output
     again = runner.invoke(args=args)  # a manual re-run: the same report, nothing sent again
     assert again.exit_code == 0
@@ -42,6 +43,7 @@ def test_run_list_and_send(app, runner, today, city):
     assert "1 report(s)." in listing.output
     assert "capacity week  2026-11-16..2026-11-22" in listing.output
     assert "deliveries sent 1/1" in listing.output
+    assert "made 2026-11-29 10:00 +0800 by cli" in listing.output
 
 
 def test_coverage_for_a_district_and_subscription_removal(runner, today, city):

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors_domain import RuleViolation
 from ..extensions import db
+from ..timeutil import city_zone
 from .delivery import delivery_totals, list_deliveries, queue_report, retry_failed, send_due
 from .models import DeliveryStatus
 from .schedule import ScheduleError
@@ -24,6 +25,11 @@ def _fail(exc: Exception):
     if isinstance(exc, HTTPException):
         return click.ClickException(exc.description)
     return click.ClickException(str(exc))
+
+
+def _city_time(moment) -> str:
+    """A stored time on the city's clock, with its offset: "2026-11-29 10:00 +0800"."""
+    return f"{moment.astimezone(city_zone()):%Y-%m-%d %H:%M %z}"
 
 
 def _district(value: str | None) -> int | None:
@@ -54,7 +60,7 @@ def run_command(kind, as_of, period, district, send):
                                    district_id=_district(district), made_by="cli")
         click.echo(f"{'Made' if made else 'Already made'}: report {report.id}, {report.kind.value}"
                    f" {report.period.value} {report.period_start}..{report.period_end}"
-                   f" ({report.scope}) at {report.made_at:%Y-%m-%d %H:%M} UTC.")
+                   f" ({report.scope}) at {_city_time(report.made_at)}.")
         if send:
             queued = queue_report(report)
             outcome = send_due()
@@ -78,7 +84,7 @@ def list_command(kind, limit):
     for r in rows:
         sent = sum(1 for d in r.deliveries if d.status is DeliveryStatus.SENT)
         click.echo(f"{r.id:>6}  {r.kind.value:<8} {r.period.value:<5} {r.period_start}.."
-                   f"{r.period_end}  {r.scope:<12} made {r.made_at:%Y-%m-%d %H:%M} UTC by "
+                   f"{r.period_end}  {r.scope:<12} made {_city_time(r.made_at)} by "
                    f"{r.made_by}; deliveries sent {sent}/{len(r.deliveries)}")
     totals = delivery_totals()
     click.echo(f"Deliveries: {totals['pending']} pending ({totals['retrying']} retrying), "
