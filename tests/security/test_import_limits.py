@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from wastesort.households.models import Household
 
-from ..pages.test_transfer import EN, HEADER, confirm, upload
+from ..pages.test_transfer import EN, HEADER, code, confirm, upload
 
 
 def households(db):
@@ -75,7 +75,7 @@ def test_a_small_file_compressed_beyond_reason_is_refused(login, city):
 
 @pytest.mark.config(IMPORT_XLSX_MAX_UNPACKED_MB=1)
 def test_unpacked_size_is_a_setting(login, city, db):
-    rows = [[f"A-{n}", "a1社区1", f"{n % 7}", "1", f"{n:04d}", 3, "2021-03-01"]
+    rows = [[code(n), "a1社区1", f"{n % 7}", "1", f"{n:04d}", 3, "2021-03-01"]
             for n in range(8_000)]
     response = upload(login("street"), workbook(rows), "households.xlsx")
     assert response.status_code == 422
@@ -83,7 +83,7 @@ def test_unpacked_size_is_a_setting(login, city, db):
 
 
 def test_a_real_workbook_passes(login, city, db):
-    rows = [[f"A-{n}", "a1社区1", "1", "1", f"{n:04d}", 3, "2021-03-01"] for n in range(500)]
+    rows = [[code(n), "a1社区1", "1", "1", f"{n:04d}", 3, "2021-03-01"] for n in range(500)]
     browser = login("street")
     response = upload(browser, workbook(rows), "households.xlsx")
     assert response.status_code == 200, response.text
@@ -94,7 +94,7 @@ def test_a_real_workbook_passes(login, city, db):
 @pytest.mark.config(IMPORT_MAX_ROWS=50)
 def test_rows_are_bounded(login, city, db):
     browser = login("street")
-    lines = [f"A-{n},a1社区1,1,1,{n:04d},3,2021-03-01\n" for n in range(51)]
+    lines = [f"{code(n)},a1社区1,1,1,{n:04d},3,2021-03-01\n" for n in range(51)]
     response = upload(browser, (HEADER + "".join(lines)).encode(), "households.csv")
     assert response.status_code == 422
     assert "The file has more than 50 rows; split it into smaller files." in \
@@ -104,7 +104,7 @@ def test_rows_are_bounded(login, city, db):
 
 
 def test_problems_are_bounded_and_the_stop_is_said(login, city, db):
-    lines = [f"A-{n},no such place,1,1,{n:04d},many,2021-13-01\n" for n in range(5_000)]
+    lines = [f"{code(n)},no such place,1,1,{n:04d},many,2021-13-01\n" for n in range(5_000)]
     response = upload(login("street"), (HEADER + "".join(lines)).encode(), "households.csv")
     assert response.status_code == 422
     table = response.text.split('id="import-errors"')[1].split("</table>")[0]
@@ -119,7 +119,7 @@ def test_while_one_import_is_read_another_waits_its_turn(app, login, city, db):
     from wastesort.households.upload_limits import one_import_at_a_time
 
     browser = login("street")
-    content = (HEADER + "A-1,a1社区1,1,1,0101,3,2021-03-01\n").encode()
+    content = (HEADER + "50010300101000001,a1社区1,1,1,0101,3,2021-03-01\n").encode()
     folder = Path(app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     with one_import_at_a_time(folder):  # a large file being read in another worker
@@ -133,7 +133,7 @@ def test_while_one_import_is_read_another_waits_its_turn(app, login, city, db):
 
 def test_a_preview_never_confirmed_is_deleted(app, login, city, db):
     browser = login("street")
-    content = (HEADER + "A-1,a1社区1,1,1,0101,3,2021-03-01\n").encode()
+    content = (HEADER + "50010300101000001,a1社区1,1,1,0101,3,2021-03-01\n").encode()
     first = upload(browser, content, "households.csv")
     assert first.status_code == 200
     folder = Path(app.instance_path) / "imports"
@@ -149,7 +149,7 @@ def test_a_preview_never_confirmed_is_deleted(app, login, city, db):
 
 def test_another_upload_cleans_up_old_previews(app, login, city, db):
     browser = login("street")
-    content = (HEADER + "A-1,a1社区1,1,1,0101,3,2021-03-01\n").encode()
+    content = (HEADER + "50010300101000001,a1社区1,1,1,0101,3,2021-03-01\n").encode()
     upload(browser, content, "households.csv")
     folder = Path(app.instance_path) / "imports"
     [old] = [p for p in folder.iterdir() if p.suffix == ".csv"]
