@@ -33,9 +33,9 @@ def test_street_admin_creates_a_household_and_imports_a_file_with_one_bad_row(
 
     page.click("text=Import")
     csv_text = ("code,community,building,unit,room,members,sorting_since\n"
-                "E2E-2,a1社区1,1,1,0101,2,2021-01-01\n"
-                "E2E-3,a1社区1,1,1,0102,two,2021-01-01\n"
-                "E2E-4,a1社区2,1,1,0103,4,\n")
+                "50010300101000002,a1社区1,1,1,0101,2,2021-01-01\n"
+                "50010300101000003,a1社区1,1,1,0102,two,2021-01-01\n"
+                "50010300101000004,a1社区2,1,1,0103,4,\n")
     page.set_input_files("input[name=file]", files=[{
         "name": "households.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}])
     page.click("text=Check the file")
@@ -43,7 +43,8 @@ def test_street_admin_creates_a_household_and_imports_a_file_with_one_bad_row(
     assert errors.count() == 1
     assert errors.first.inner_text().split("\t")[:2] == ["row 3", "members"]
     assert "nothing was stored" in page.locator(".import-errors h2").inner_text()
-    assert db.session.scalar(select(Household).where(Household.code == "E2E-2")) is None
+    assert db.session.scalar(select(Household).where(
+        Household.code == "50010300101000002")) is None
 
 
 def pick(page, field: str, typed: str, label: str) -> None:
