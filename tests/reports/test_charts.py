@@ -271,3 +271,13 @@ def test_the_report_page_chart_is_in_the_reader_language(app, city, day_report):
         with force_locale(locale):
             assert answer.data == chart_png(day_report)
         assert {"Cookie", "Accept-Language"} <= set(answer.vary)
+
+
+def test_a_day_report_made_before_its_days_were_stored_is_drawn_among_30_days(app, db,
+                                                                              day_report):
+    day_report.figures = {k: v for k, v in day_report.figures.items() if k != "recent_days"}
+    db.session.commit()
+    figure = drawn(db.session.get(Report, day_report.id), ZH)
+    residual = figure.axes[0].containers[3]
+    assert len(residual) == 30
+    assert [round(bar.get_height()) for bar in residual][-2:] == [200, 430]

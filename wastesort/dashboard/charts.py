@@ -1,11 +1,13 @@
 """Charts drawn on the server as SVG: no script, no CDN, readable on a phone.
 
 Each function takes figures already computed by :mod:`wastesort.metrics` and returns SVG
-markup; every text in it comes from the caller (translated) or is a number with its unit.
+markup; every text in it comes from the caller (translated), is a number with its unit, or is
+a translated phrase around them (the bars' tooltips).
 """
 
 import math
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from ..pages import day, pct, tonnes
@@ -54,7 +56,8 @@ def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *
     for i, d in enumerate(days):
         x = left + i * slot + (slot - bar_w) / 2
         colour = STATUS_COLOURS.get(d["status"], "#2e7d4f")
-        tip = f"{day(d['day'])}: {tonnes(d['collected_t'])} ({pct(d['utilisation_percent'])})"
+        tip = _("%(day)s: %(t)s (%(percent)s of capacity)", day=day(d["day"]),
+                t=tonnes(d["collected_t"]), percent=pct(d["utilisation_percent"]))
         body.append(f'<rect class="bar status-{d["status"]}" x="{x:.1f}" '
                     f'y="{y(d["collected_t"]):.1f}" width="{bar_w:.1f}" '
                     f'height="{top + plot_h - y(d["collected_t"]):.1f}" fill="{colour}">'
@@ -96,11 +99,11 @@ def coverage_chart(rows: list[dict], full_percent: float, *, title: str,
         y = top + i * row_h
         value = row["coverage_percent"] or 0
         colour = {True: "#2e7d4f", False: "#b7791f"}.get(row.get("covered"), "#3b6ea5")
+        tip = _("%(label)s: %(value)s", label=row["name"], value=pct(row["coverage_percent"]))
         body.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" font-size="12" '
                     f'fill="#1d2a22">{escape(row["name"])}</text>'
                     f'<rect class="bar" x="{left}" y="{y + 3}" width="{plot_w * value / 100:.1f}" '
-                    f'height="{row_h - 6}" fill="{colour}"><title>{escape(row["name"])}: '
-                    f'{escape(pct(row["coverage_percent"]))}</title></rect>'
+                    f'height="{row_h - 6}" fill="{colour}"><title>{escape(tip)}</title></rect>'
                     f'<text x="{left + plot_w * value / 100 + 4:.1f}" y="{y + 13}" '
                     f'font-size="11" fill="#5d6b62">{escape(pct(row["coverage_percent"]))}'
                     '</text>')

@@ -7,7 +7,8 @@ that :mod:`wastesort.fonts` loads by its path, so no text depends on matplotlib'
 
 Nothing is written over the bars: the line labels and the colours are explained in a legend
 below the plot, which the constrained layout keeps clear of the tick labels. A day report is
-drawn with the 30 days up to it (``recent_days`` in its figures), the day itself marked.
+drawn with the 30 days up to it (``recent_days`` in its figures; computed for a report made
+before they were stored), the day itself marked.
 """
 
 import io
@@ -19,7 +20,8 @@ from ..collections.forms import CATEGORY_LABELS
 from ..enums import WasteCategory
 from ..fonts import LATIN_FAMILY, chart_families, load_cjk_font
 from ..pages import day, pct
-from .models import Report, ReportKind
+from .models import Report, ReportKind, ReportPeriod
+from .service import recent_days
 
 CATEGORY_COLOURS = {WasteCategory.RECYCLABLE: "#1f6fb2", WasteCategory.HAZARDOUS: "#c0392b",
                     WasteCategory.KITCHEN: "#2e8b57", WasteCategory.RESIDUAL: "#7f8c8d"}
@@ -36,7 +38,8 @@ def chart_png(report: Report) -> bytes:
 
 
 def chart_figure(report: Report):
-    """The report's chart as a matplotlib Figure (laid out when drawn)."""
+    """The report's chart as a matplotlib Figure (laid out when drawn). Call it inside a
+    request or ``force_locale``: the language is the current locale's."""
     if load_cjk_font() is None:
         with force_locale("en"):  # no CJK glyphs to draw with: English, never empty boxes
             return _figure(report, [LATIN_FAMILY], cjk=False)
@@ -53,7 +56,10 @@ def _figure(report: Report, family: list[str], *, cjk: bool):
     axes = figure.add_subplot()
     axes.tick_params(labelfontfamily=family, labelsize=9)
     if report.kind is ReportKind.CAPACITY:
-        handles = _capacity(axes, report.figures, family)
+        figures = report.figures
+        if report.period is ReportPeriod.DAY and "recent_days" not in figures:
+            figures = {**figures, "recent_days": recent_days(report.period_end)}  # made before
+        handles = _capacity(axes, figures, family)
     else:
         handles = _coverage(axes, report.figures, family, cjk=cjk)
     _legend(figure, handles, family)
@@ -78,7 +84,7 @@ def _capacity(axes, figures: dict, family: list[str]) -> list:
     from matplotlib.patches import Patch
     from matplotlib.ticker import StrMethodFormatter
 
-    days = figures.get("recent_days") or figures["daily"]
+    days = figures.get("recent_days", figures["daily"])
     own = {d["day"] for d in figures["daily"]}
     marked = [i for i, d in enumerate(days) if d["day"] in own]
     context = len(marked) < len(days)

@@ -270,9 +270,13 @@ def capacity_figures(period: ReportPeriod, start: dt.date, end: dt.date,
                      "source": "report" if stored is not None else "computed"},
     }
     if period is ReportPeriod.DAY:  # its chart shows the day among the days before it
-        figures["recent_days"] = _daily_rows(
-            daily_capacity(end - dt.timedelta(days=CHART_DAYS - 1), end))
+        figures["recent_days"] = recent_days(end)
     return figures
+
+
+def recent_days(end: dt.date) -> list[dict]:
+    """The CHART_DAYS days up to ``end``, as a day report's chart shows them."""
+    return _daily_rows(daily_capacity(end - dt.timedelta(days=CHART_DAYS - 1), end))
 
 
 def _daily_rows(days: list[dict]) -> list[dict]:
@@ -280,4 +284,3 @@ def _daily_rows(days: list[dict]) -> list[dict]:
              "by_category_t": d["by_category_t"], "capacity_t": d["capacity_t"],
              "utilisation_percent": d["utilisation_percent"],
              "headroom_t": d["headroom_t"], "status": d["status"]} for d in days]
-

@@ -571,6 +571,7 @@ ZH = {
     "Coverage of households by town and street, %(day)s": "%(day)s各镇街住户分类覆盖率",
     "Households covered, per cent": "住户分类覆盖率（%）",
     "Not yet covered": "尚未覆盖",
+    "%(day)s: %(t)s (%(percent)s of capacity)": "%(day)s：%(t)s（处理能力的 %(percent)s）",
     # the front door: household import limits
     "The XLSX file unpacks to %(size)s MB; at most %(limit)s MB is accepted. Split it or save it as CSV.":
         "该 XLSX 文件解压后为 %(size)s MB，最多接受 %(limit)s MB。请拆分文件或另存为 CSV。",
