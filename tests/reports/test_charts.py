@@ -281,3 +281,23 @@ def test_a_day_report_made_before_its_days_were_stored_is_drawn_among_30_days(ap
     residual = figure.axes[0].containers[3]
     assert len(residual) == 30
     assert [round(bar.get_height()) for bar in residual][-2:] == [200, 430]
+
+
+def test_a_chinese_report_email_carries_the_chinese_chart(app, day_report, smtp, subscribe):
+    """Through a real SMTP conversation: the chart inside a Chinese e-mail is the Chinese one
+    (its title, also the PNG's Title, is Chinese), not the English one."""
+    from PIL import Image
+
+    from wastesort.reports.delivery import queue_report, send_due
+
+    app.config["MAIL_LOCALE"] = ZH
+    subscribe("boss@example.org", "capacity", "day")
+    queue_report(day_report)
+    smtp.start()
+    assert send_due()["sent"] == 1
+    (message,) = smtp.mailbox.messages
+    (png,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    picture = Image.open(io.BytesIO(png.get_content()))
+    assert picture.text["Title"] == "2026年10月22日至2026年11月20日每日收运量与处理能力"
+    with force_locale(ZH):
+        assert png.get_content() == chart_png(day_report)

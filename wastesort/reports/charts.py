@@ -31,9 +31,12 @@ SIZE_IN, DPI = (8, 4.5), 150  # shown at 800 × 450 (pages and e-mail); sharp on
 
 
 def chart_png(report: Report) -> bytes:
-    """The report's chart as PNG, in the current locale's language."""
+    """The report's chart as PNG, in the current locale's language; its title is also the
+    PNG's ``Title`` (text a mail reader or a test can read without seeing the picture)."""
+    figure = chart_figure(report)
     buffer = io.BytesIO()
-    chart_figure(report).savefig(buffer, format="png", metadata={"Software": None})
+    figure.savefig(buffer, format="png",
+                   metadata={"Software": None, "Title": figure.axes[0].get_title()})
     return buffer.getvalue()
 
 
