@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from wastesort import create_app
+from wastesort.extensions import db as _db
 
 from ..conftest import app_config
 
@@ -83,6 +84,8 @@ def production_app(migrated, tmp_path, monkeypatch):
                                 RATELIMIT_STORAGE_URI="memory://"))
     with app.app_context():
         yield app
+        _db.session.remove()
+        _db.engine.dispose()  # its pooled connections closed, not left to the garbage collector
 
 
 def login_through_proxy(client, username, password, address="203.0.113.7"):
