@@ -346,7 +346,8 @@ def test_a_deadlock_that_escapes_the_services_retries_is_a_503(scratch_pg, scrat
     monkeypatch.setattr(service, "districts_query", deadlocked)
     caplog.set_level(logging.WARNING)
     response = scratch_pg_app.test_client().get("/api/v1/districts", headers={
-        "Authorization": f"Bearer {scratch_pg_app.config['TEST_TOKEN']}"})
+        "Authorization": f"Bearer {scratch_pg_app.config['TEST_TOKEN']}",
+        "Accept-Language": "en"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == str(BUSY_FAULT.retry_after)
     assert response.get_json()["message"] == BUSY_FAULT.message
@@ -371,7 +372,8 @@ def test_connection_refused_is_a_503_for_the_api_and_the_pages(tmp_path, caplog)
         tmp_path))
     client = app.test_client()
     caplog.set_level(logging.WARNING)
-    api = client.get("/api/v1/districts", headers={"Authorization": "Bearer x"})
+    api = client.get("/api/v1/districts", headers={"Authorization": "Bearer x",
+                                                    "Accept-Language": "en"})
     assert api.status_code == 503 and api.headers["Retry-After"] == "5"
     assert api.get_json() == {"code": 503, "status": "Service Unavailable",
                               "message": "The database is unavailable for a moment; try again."}
@@ -433,7 +435,7 @@ def test_a_read_only_database_is_503_on_writes_and_unhealthy(sqlite_template, tm
     caplog.set_level(logging.WARNING)
     assert client.get("/api/v1/districts", headers=auth).status_code == 200
     township = client.get("/api/v1/townships", headers=auth).get_json()["items"][0]["id"]
-    response = client.post("/api/v1/communities", headers=auth,
+    response = client.post("/api/v1/communities", headers={**auth, "Accept-Language": "en"},
                            json={"township_id": township, "name": "新社区"})
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"] == str(NOT_WRITABLE_FAULT.retry_after)
