@@ -120,6 +120,8 @@ def test_a_chinese_coverage_email_names_its_week_with_yes_and_no_in_chinese(
     text = message.get_body(("plain",)).get_content()
     assert "覆盖达标的镇街：1 / 3" in text and "八桥镇（渝中区）：30.00 %" in text
     assert "未达标的镇街（共 1 个，按覆盖率从低到高）：" in text
+    html = message.get_body(("html",)).get_content()
+    assert "<h3>未达标的镇街（共 1 个，按覆盖率从低到高）</h3>" in html
     (attachment,) = message.iter_attachments()
     assert attachment.get_filename() == "2026年第47周 覆盖率周报.csv"
     rows = _rows(attachment.get_content())

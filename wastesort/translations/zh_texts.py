@@ -424,7 +424,8 @@ ZH = {
     "Covered": "已覆盖",
     "Coverage, %%": "覆盖率（%%）",
     "Change, points": "变化（百分点）",
-    "Towns and streets below full coverage, worst first": "未达标的镇街（按覆盖率从低到高）",
+    "Towns and streets below full coverage, worst first (%(num)s)":
+        "未达标的镇街（共 %(num)s 个，按覆盖率从低到高）",
     "and %(n)s more in the attached CSV.": "另有 %(n)s 个见附件 CSV。",
     "Every town and street is fully covered.": "所有镇街均已覆盖达标。",
     "Over capacity": "超负荷",
