@@ -90,16 +90,16 @@ def test_a_patch_must_change_something(app, api, city, body):
         response = api.request("PATCH", url) if body is None else api.patch(url, json=body)
         errors = errors_of(response)
         if url.startswith("/api/v1/communities/"):  # its one field is required
-            assert errors == {"name": ["Missing data for required field."]}, url
+            assert errors == {"name": ["This field is required."]}, url
         else:
             assert errors == {"_schema": [AT_LEAST_ONE_FIELD]}, url
 
 
 def test_posting_a_token_needs_its_label(api, city):
     response = api.request("POST", "/api/v1/tokens")  # no body
-    assert errors_of(response) == {"name": ["Missing data for required field."]}
+    assert errors_of(response) == {"name": ["This field is required."]}
     assert errors_of(api.post("/api/v1/tokens", json={})) == {
-        "name": ["Missing data for required field."]}
+        "name": ["This field is required."]}
     assert "name" in errors_of(api.post("/api/v1/tokens", json={"name": ""}))
     made = api.post("/api/v1/tokens", json={"name": "kiosk 7"})
     assert made.status_code == 201 and made.get_json()["name"] == "kiosk 7"
@@ -115,7 +115,7 @@ def test_booleans_in_a_body_are_true_or_false(api, city, db, bad):
     for url in (f"/api/v1/facilities/{facility.id}", f"/api/v1/recycling-points/{point.id}",
                 f"/api/v1/users/{staff.id}"):
         assert errors_of(api.patch(url, json={"active": bad})) == {
-            "active": ["Field may not be null."] if bad is None else ["Not a valid boolean."]}
+            "active": ["This field may not be empty."] if bad is None else ["Enter true or false."]}
     assert api.patch(f"/api/v1/recycling-points/{point.id}",
                      json={"active": False}).get_json()["active"] is False
 

@@ -34,3 +34,18 @@ def test_not_found_and_forbidden_are_translated(api, city):
     assert missing.status_code == 404 and missing.get_json()["message"] == "没有这条收运记录。"
     english = api.client.get(f"{URL}/999999", headers={**headers, "Accept-Language": "en"})
     assert english.get_json()["message"] == "No such collection."
+
+
+def test_schema_messages_are_translated_too(api, city):
+    """What the schemas refuse (a wrong type, an unknown choice, a missing field) is told in
+    the caller's language as well."""
+    headers = {"Authorization": f"Bearer {api.tokens['admin']}"}
+    household = api.client.post("/api/v1/households", json={"community_id": "one"},
+                                headers=headers)
+    errors = household.get_json()["errors"]
+    assert errors["community_id"] == ["请输入整数。"] and errors["code"] == ["此项为必填项。"]
+    bin_ = api.client.post("/api/v1/bins", headers={**headers, "Accept-Language": "en"}, json={
+        "community_id": city.communities["a1c1"].id, "serial": "X", "category": "glass",
+        "capacity_l": 240})
+    assert bin_.get_json()["errors"]["category"] == [
+        "Choose one of: recyclable, hazardous, kitchen, residual."]

@@ -30,7 +30,7 @@ def test_household_rules_by_field(api, city):
     assert errors == {"community_id": ["No such community."],
                       "sorting_since": ["Enter a date that is not in the future."]}
     assert errors_of(api.post("/api/v1/households", json={}))["code"] == \
-        ["Missing data for required field."]
+        ["This field is required."]
 
 
 def test_unique_codes_and_serials(api, city):

@@ -11,31 +11,48 @@ and are parsed.
 import copy
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from ..rules import MAX_ID
 
-PRINTABLE = "Use printable characters only (no control characters)."
+PRINTABLE = _l("Use printable characters only (no control characters).")
 # The part of the printable rule a JSON Schema pattern can say: no C0 or C1 control character.
 # The whole rule is Python's str.isprintable (described on every text field).
 PRINTABLE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 PRINTABLE_RULE = ("Printable text: no control characters, nor line or paragraph separators, "
                   "format characters, lone surrogates or unassigned code points; the only "
                   "space is U+0020 (Python's str.isprintable).")
-AT_LEAST_ONE_FIELD = "Send at least one field to change."
+AT_LEAST_ONE_FIELD = _l("Send at least one field to change.")
+# marshmallow's own messages without placeholders, in the caller's language. Each is a list of
+# one: marshmallow wraps only plain text in a list (and formats only plain text, so the fields
+# whose messages have placeholders raise ours).
+MESSAGES = {
+    "required": [_l("This field is required.")],
+    "null": [_l("This field may not be empty.")],
+    "invalid": [_l("Not a valid value.")],
+    "too_large": [_l("The number is too large.")],
+    "special": [_l("Not a valid value.")],
+}
+
+
+INTEGER_MESSAGES = {**MESSAGES, "invalid": [_l("Enter a whole number.")]}
+TEXT_MESSAGES = {**MESSAGES, "invalid": [_l("Enter text.")]}
 
 
 def printable(value: str) -> None:
     if not value.isprintable():
-        raise ma.ValidationError(PRINTABLE)
+        raise ma.ValidationError([PRINTABLE])
 
 
 def Id(*, query: bool = False, **kwargs) -> ma.fields.Integer:  # noqa: N802 (a field factory)
     """A row id: 1 to 2**31-1; strict (no "12" or 12.0) in a JSON body, parsed in a query."""
-    return ma.fields.Integer(strict=not query, validate=ma.validate.Range(1, MAX_ID), **kwargs)
+    return ma.fields.Integer(strict=not query, validate=ma.validate.Range(1, MAX_ID),
+                             error_messages=INTEGER_MESSAGES, **kwargs)
 
 
 def Int(low: int, high: int, **kwargs) -> ma.fields.Integer:  # noqa: N802
-    return ma.fields.Integer(strict=True, validate=ma.validate.Range(low, high), **kwargs)
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(low, high),
+                             error_messages=INTEGER_MESSAGES, **kwargs)
 
 
 def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:  # noqa: N802
@@ -45,15 +62,26 @@ def Text(max_length: int, *, min_length: int = 0, **kwargs) -> ma.fields.String:
     metadata["description"] = f"{described} {PRINTABLE_RULE}" if described else PRINTABLE_RULE
     metadata.setdefault("pattern", PRINTABLE_PATTERN)
     return ma.fields.String(validate=[ma.validate.Length(min_length, max_length), printable],
-                            metadata=metadata, **kwargs)
+                            metadata=metadata, error_messages=TEXT_MESSAGES, **kwargs)
 
 
 def Choice(enum_cls, **kwargs) -> ma.fields.Enum:  # noqa: N802
-    return ma.fields.Enum(enum_cls, by_value=True, **kwargs)
+    return ChoiceField(enum_cls, by_value=True, error_messages=MESSAGES, **kwargs)
+
+
+class ChoiceField(ma.fields.Enum):
+    """An enum by value; an unknown value is told the choices, in the caller's language."""
+
+    def make_error(self, key: str, **kwargs) -> ma.ValidationError:
+        if key == "unknown":
+            return ma.ValidationError([_l("Choose one of: %(values)s.", values=self.choices_text)])
+        return super().make_error(key, **kwargs)
 
 
 class Bool(ma.fields.Boolean):
     """A JSON boolean: ``true`` or ``false`` only (marshmallow also takes 0, 1, "yes", "on")."""
+
+    default_error_messages = {**MESSAGES, "invalid": [_l("Enter true or false.")]}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
@@ -63,6 +91,8 @@ class Bool(ma.fields.Boolean):
 
 class Number(ma.fields.Float):
     """A JSON number (marshmallow's Float also takes the string "29.5"); finite."""
+
+    default_error_messages = {**MESSAGES, "invalid": [_l("Enter a number.")]}
 
     def _validated(self, value):
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -83,7 +113,7 @@ class PatchSchema(ma.Schema):
     @ma.validates_schema
     def _at_least_one(self, data, **_kwargs):
         if not data:
-            raise ma.ValidationError(AT_LEAST_ONE_FIELD)
+            raise ma.ValidationError([AT_LEAST_ONE_FIELD])
 
 
 def all_optional(schema_cls: type[ma.Schema], name: str) -> type[PatchSchema]:
