@@ -9,6 +9,7 @@ its headers (405 ``Allow``, 401 ``WWW-Authenticate``).
 
 import marshmallow as ma
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import func, select
@@ -108,7 +109,7 @@ class PageArgs(ma.Schema):
     def _within_configured_max(self, value, **_kwargs):
         limit = current_app.config["API_PAGE_SIZE_MAX"]
         if value > limit:
-            raise ma.ValidationError(f"At most {limit} items per page.")
+            raise ma.ValidationError([_l("At most %(n)s items per page.", n=limit)])
 
 
 _page_schemas: dict = {}

@@ -70,6 +70,7 @@ ZH = {
     "Enter a date from %(day)s on.": "请填写 %(day)s 及以后的日期。",
     "Please log in to access this page.": "请先登录再访问此页面。",
     "This field may not be empty.": "此项不能为空。",
+    "At most %(n)s items per page.": "每页最多 %(n)s 项。",
     "Send at least one field to change.": "请至少提交一个要修改的字段。",
     "Not a valid value.": "该值无效。",
     "The number is too large.": "数字太大。",
