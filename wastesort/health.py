@@ -1,7 +1,7 @@
 """``GET /healthz`` for load balancers: 200 when the database can be read and written, 503
 when it cannot; the body says which part failed and the migration the database is at.
 
-    {"status": "ok", "database": "ok", "write": "ok", "migration": "0006"}
+    {"status": "ok", "database": "ok", "write": "ok", "migration": "<revision>"}
 
 ``write`` is "ok", "busy" (another writer held the lock for a second: healthy), or why it
 failed ("not writable", "unreachable", "failed"); ``database`` is "unreachable" when not even

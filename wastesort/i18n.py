@@ -53,6 +53,13 @@ def environment_locale() -> str | None:
     return None
 
 
+def reads_chinese() -> bool:
+    """Whether the current reader's language is Chinese: for what is written differently, not
+    just translated (names in Chinese or English, 、 between them, addresses without spaces)."""
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 

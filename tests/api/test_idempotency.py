@@ -59,7 +59,7 @@ def test_a_retry_after_the_backdating_window_passed_answers_the_stored_record(ap
         other_body = api.post(URL, as_="staff", json=record(city, posted_on, weight_kg=901),
                               headers=headers)
     assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
-    assert other_body.status_code == 422  # not the stored body: judged as a new posting
+    assert other_body.status_code == 409  # the key is taken by another body
     assert stored_rows() == 1
 
 
@@ -149,3 +149,13 @@ def test_a_failing_check_after_the_commit_never_fails_the_posting(api, city, mon
     assert (single.status_code, batch.status_code) == (201, 200)
     assert stored_rows() == 2
     assert "capacity alert check after a posting failed" in caplog.text
+
+
+def test_a_taken_key_with_another_body_is_a_conflict_even_when_that_body_fails(api, city):
+    """A key already stored says more than the checks of a body sent under it: 409."""
+    headers = {"Idempotency-Key": "kiosk-taken"}
+    assert api.post(URL, as_="staff", json=record(city), headers=headers).status_code == 201
+    _deactivate(city)
+    response = api.post(URL, as_="staff", json=record(city, weight_kg=901), headers=headers)
+    assert response.status_code == 409
+    assert stored_rows() == 1

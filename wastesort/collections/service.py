@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 100
 MAX_REASON_LENGTH = 200
-# No posting is older than the service's data: an earlier date is a typing slip (year 1 was
-# stored once, then failed the date arithmetic of the alert check).
+# No posting is older than the service's data: an earlier date is a typing slip, and far-off
+# dates would overflow the date arithmetic of the figures and alerts.
 EARLIEST_DAY = dt.date(2000, 1, 1)
 
 
@@ -187,7 +187,9 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
     key = _check_key(idempotency_key)
     record, errors = check_collection(user, data)
     if errors:
-        if idempotency_key and (stored := _stored_retry(user.id, key, data)) is not None:
+        if idempotency_key and (stored := _stored_under(user.id, key)) is not None:
+            if body_of(stored) != _sent_body(data):  # the key is taken: that says more
+                raise Conflict(_l("This idempotency key was used for a different collection."))
             return stored, False
         raise RuleViolation(errors)
     posted_at, user_id = utcnow(), user.id  # read before the commit expires the user
@@ -208,14 +210,11 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
     return row, True
 
 
-def _stored_retry(user_id: int, key, data: dict) -> Collection | None:
-    """The record this caller stored under ``key`` with the body ``data`` (as sent, before the
-    checks), if any: a retry of an acknowledged posting is answered, not judged again."""
-    if not isinstance(key, str):
-        return None
-    row = db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
-                                                     Collection.idempotency_key == key.strip()))
-    return row if row is not None and body_of(row) == _sent_body(data) else None
+def _stored_under(user_id: int, key: str) -> Collection | None:
+    """The record this caller stored under ``key``, if any: a retry of an acknowledged posting
+    is answered (or, with another body, a conflict), not judged again."""
+    return db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
+                                                      Collection.idempotency_key == key))
 
 
 def _after_commit(days) -> None:

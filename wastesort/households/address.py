@@ -4,7 +4,9 @@
 ("3栋 栋"); the import and the household service store the bare part, and the pages show old
 rows stored with the word once as well."""
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
+
+from ..i18n import reads_chinese
 
 # The words written after each part, longest first ("号楼" before a bare "楼" would be).
 SUFFIXES = {"building": ("号楼", "栋", "幢"), "unit": ("单元",), "room": ("室",)}
@@ -28,14 +30,10 @@ def household_address(building: str, unit: str, room: str) -> str:
         parts.append(gettext("unit %(u)s", u=bare("unit", unit)))
     if room:
         parts.append(gettext("room %(r)s", r=bare("room", room)))
-    return ("" if _chinese() else ", ").join(parts)
+    return ("" if reads_chinese() else ", ").join(parts)
 
 
 def list_separator() -> str:
     """Between names in a list: 、 in Chinese, a comma in English."""
-    return "、" if _chinese() else ", "
+    return "、" if reads_chinese() else ", "
 
-
-def _chinese() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "zh"

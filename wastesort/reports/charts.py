@@ -13,12 +13,13 @@ before they were stored), the day itself marked.
 
 import io
 
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..collections.forms import CATEGORY_LABELS
 from ..enums import WasteCategory
 from ..fonts import LATIN_FAMILY, chart_families, load_cjk_font
+from ..i18n import reads_chinese
 from ..pages import day, pct
 from .models import Report, ReportKind, ReportPeriod
 from .service import recent_days
@@ -46,8 +47,7 @@ def chart_figure(report: Report):
     if load_cjk_font() is None:
         with force_locale("en"):  # no CJK glyphs to draw with: English, never empty boxes
             return _figure(report, [LATIN_FAMILY], cjk=False)
-    chinese = get_locale() is not None and get_locale().language == "zh"
-    return _figure(report, chart_families(chinese), cjk=True)
+    return _figure(report, chart_families(reads_chinese()), cjk=True)
 
 
 def _figure(report: Report, family: list[str], *, cjk: bool):
@@ -137,8 +137,7 @@ def _coverage(axes, figures: dict, family: list[str], *, cjk: bool) -> list:
     full = figures["full_coverage_percent"]
     if figures["scope"] == "city":
         rows = figures["districts"]
-        chinese = get_locale() is not None and get_locale().language == "zh"
-        labels = [r["name"] if chinese and cjk else r["name_en"] for r in rows]
+        labels = [r["name"] if cjk and reads_chinese() else r["name_en"] for r in rows]
         title = _("Coverage of households by district, %(day)s", day=day(_date(figures["as_of"])))
     else:
         rows = figures["townships"]

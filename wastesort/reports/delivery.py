@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -240,7 +241,7 @@ def retry_delivery(delivery_id: int) -> Delivery:
     """``retry_now``, or NotFound (the API)."""
     delivery = retry_now(delivery_id)
     if delivery is None:
-        raise NotFound("No such delivery.")
+        raise NotFound(_l("No such delivery."))
     return delivery
 
 

@@ -49,7 +49,7 @@ class SubscriptionKind(enum.StrEnum):
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after DELIVERY_MAX_ATTEMPTS
+    FAILED = "failed"  # gave up after DELIVERY_RETRY_FOR_HOURS of retries
 
 
 class AlertLevel(enum.StrEnum):

@@ -14,6 +14,7 @@ from babel.dates import format_skeleton
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
+from ..i18n import reads_chinese
 from .models import Report, ReportKind, ReportPeriod
 
 BELOW_FULL_SHOWN = 20
@@ -51,7 +52,7 @@ def report_title(report: Report) -> str:
     title = _period_title(report.kind, report.period, report.period_start)
     if report.district is None:
         return title
-    district = report.district.name if str(get_locale()).startswith("zh") \
+    district = report.district.name if reads_chinese() \
         else report.district.name_en
     return _("%(title)s (%(district)s)", title=title, district=district)
 

@@ -1,7 +1,16 @@
 """The reports' pages: reports and deliveries (failed ones too), a report with its chart and
 CSV, and the subscriptions. Managers and administrators only."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -84,8 +93,9 @@ def retry(delivery_id: int):
 @bp.post("/deliveries/retry-failed")
 def retry_all_failed():
     """Put every failed delivery back in the queue (after an SMTP outage, say)."""
-    flash(_("Failed deliveries queued again: %(num)s. The scheduler sends them within a "
-            "minute.", num=retry_failed()), "success")
+    flash(_("Failed deliveries queued again: %(num)s. The scheduler sends them within "
+            "%(seconds)s seconds.", num=retry_failed(),
+            seconds=current_app.config["DELIVERY_POLL_SECONDS"]), "success")
     return redirect(url_for(".index"))
 
 

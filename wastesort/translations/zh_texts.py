@@ -560,8 +560,8 @@ ZH = {
     "The latest %(num)s are listed.": "下面列出最近的 %(num)s 条。",
     "Pending: %(pending)s (retrying: %(retrying)s) · sent: %(sent)s · failed: %(failed)s":
         "待发送：%(pending)s（其中重试中：%(retrying)s）· 已发送：%(sent)s · 失败：%(failed)s",
-    "Failed deliveries queued again: %(num)s. The scheduler sends them within a minute.":
-        "已将 %(num)s 条发送失败的邮件重新排队，定时任务将在一分钟内发送。",
+    "Failed deliveries queued again: %(num)s. The scheduler sends them within %(seconds)s seconds.":
+        "已将 %(num)s 条发送失败的邮件重新排队，定时任务将在 %(seconds)s 秒内发送。",
     "The database is unavailable for a moment; try again.": "数据库暂时无法访问，请稍后重试。",
     "The database is busy; try again in a moment.": "数据库繁忙，请稍后重试。",
     "The database cannot be written at the moment; try again later.":
