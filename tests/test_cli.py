@@ -56,7 +56,10 @@ def test_create_user_refuses_bad_input_in_one_line(runner, db, city):
     assert "Traceback" not in result.output
     taken = runner.invoke(args=["create-user", "admin", "--role", "admin",
                                 "--password", "long-password"])
-    assert "taken" in taken.output
+    assert "用户名 admin 已被占用" in taken.output  # a command speaks the environment's language
+    english = runner.invoke(args=["create-user", "admin", "--role", "admin",
+                                  "--password", "long-password"], env={"LANG": "en_US.UTF-8"})
+    assert "The username admin is taken." in english.output
     assert db.session.scalar(select(User).where(User.username == "zhao")) is None
 
 

@@ -4,6 +4,7 @@ import marshmallow as ma
 
 from ..api.core import PageArgs
 from ..api.fields import Bool, Choice, Id, PatchSchema, Text
+from ..emails import validate_email
 from .models import Role
 from .service import MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -16,7 +17,8 @@ class UserSchema(ma.Schema):
     role = Choice(Role, required=True)
     township_id = Id(allow_none=True, metadata={"description": "Street administrators only."})
     recycling_point_id = Id(allow_none=True, metadata={"description": "Point staff only."})
-    email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    email = ma.fields.String(allow_none=True, validate=validate_email,
+                             metadata={"format": "email"})
     locale = ma.fields.String(dump_only=True, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
@@ -28,7 +30,8 @@ class UserUpdateSchema(PatchSchema):
     role = Choice(Role)
     township_id = Id(allow_none=True)
     recycling_point_id = Id(allow_none=True)
-    email = ma.fields.Email(allow_none=True, validate=ma.validate.Length(max=254))
+    email = ma.fields.String(allow_none=True, validate=validate_email,
+                             metadata={"format": "email"})
     active = Bool()
 
 

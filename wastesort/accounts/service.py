@@ -1,12 +1,14 @@
 """Rules for users: a role's scope must match the role, usernames are unique."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..areas.models import Township
+from ..emails import clean_email
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..points.models import RecyclingPoint
-from ..rules import check_text, get_by_id, valid_id
+from ..rules import get_by_id, valid_id
 from . import sessions
 from .models import Role, User
 from .scope import require_roles
@@ -15,36 +17,41 @@ MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 40
 
 
+ROLE_VALUES = ", ".join(r.value for r in Role)
+
+
 def create_user(*, username: str, password: str, role: Role | str, email: str | None = None,
                 township_id: int | None = None, recycling_point_id: int | None = None) -> User:
     """Add a user to the session (the caller commits). Raises RuleViolation per field."""
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
     if not username:
-        errors["username"] = ["Enter a username."]
+        errors["username"] = [_l("Enter a username.")]
     elif len(username) > MAX_USERNAME_LENGTH:
-        errors["username"] = [f"At most {MAX_USERNAME_LENGTH} characters."]
+        errors["username"] = [_l("At most %(n)s characters.", n=MAX_USERNAME_LENGTH)]
     elif db.session.scalar(select(func.count()).where(User.username == username)):
-        errors["username"] = [f"The username {username!r} is taken."]
+        errors["username"] = [_l("The username %(name)s is taken.", name=username)]
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+        errors["password"] = [_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     try:
         role = Role(role)
     except ValueError:
-        errors["role"] = [f"Choose one of: {', '.join(r.value for r in Role)}."]
+        errors["role"] = [_l("Choose one of: %(values)s.", values=ROLE_VALUES)]
         role = None
     if role is Role.STREET_ADMIN:
         if get_by_id(Township, township_id) is None:
-            errors["township_id"] = ["A street administrator needs an existing township."]
+            errors["township_id"] = [_l("A street administrator needs an existing township.")]
     elif township_id is not None:
-        errors["township_id"] = ["Only a street administrator has a township."]
+        errors["township_id"] = [_l("Only a street administrator has a township.")]
     if role is Role.POINT_STAFF:
         if get_by_id(RecyclingPoint, recycling_point_id) is None:
-            errors["recycling_point_id"] = ["Point staff need an existing recycling point."]
+            errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
     elif recycling_point_id is not None:
-        errors["recycling_point_id"] = ["Only point staff have a recycling point."]
-    if email is not None and len(email) > 254:
-        errors["email"] = ["At most 254 characters."]
+        errors["recycling_point_id"] = [_l("Only point staff have a recycling point.")]
+    if email is not None:
+        email, problem = clean_email(email)
+        if problem is not None:
+            errors["email"] = [problem]
     if errors:
         raise RuleViolation(errors)
     user = User(username=username, role=role, email=email or None, township_id=township_id,
@@ -69,7 +76,7 @@ def get_user(admin: User, user_id: int) -> User:
     found = db.session.scalar(users_query(admin).where(User.id == user_id)) \
         if valid_id(user_id) else None
     if found is None:
-        raise NotFound("No such user.")
+        raise NotFound(_l("No such user."))
     return found
 
 
@@ -87,29 +94,33 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
     deactivate or demote themself (so the last administrator cannot lock everyone out)."""
     user = get_user(admin, user_id)
     errors: dict[str, list[str]] = {}
-    check_text(errors, data := dict(data), "email", 254, required=False)
+    data = dict(data)
+    if data.get("email"):  # None or "" clears it
+        data["email"], problem = clean_email(data["email"])
+        if problem is not None:
+            errors["email"] = [problem]
     role = data.get("role", user.role)
     try:
         role = Role(role)
     except ValueError:
-        errors["role"] = [f"Choose one of: {', '.join(r.value for r in Role)}."]
+        errors["role"] = [_l("Choose one of: %(values)s.", values=ROLE_VALUES)]
     township_id = data.get("township_id", user.township_id if role is Role.STREET_ADMIN
                            else None)
     point_id = data.get("recycling_point_id",
                         user.recycling_point_id if role is Role.POINT_STAFF else None)
     if role is Role.STREET_ADMIN and get_by_id(Township, township_id) is None:
-        errors["township_id"] = ["A street administrator needs an existing township."]
+        errors["township_id"] = [_l("A street administrator needs an existing township.")]
     elif role is not Role.STREET_ADMIN and township_id is not None:
-        errors["township_id"] = ["Only a street administrator has a township."]
+        errors["township_id"] = [_l("Only a street administrator has a township.")]
     if role is Role.POINT_STAFF and get_by_id(RecyclingPoint, point_id) is None:
-        errors["recycling_point_id"] = ["Point staff need an existing recycling point."]
+        errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
     elif role is not Role.POINT_STAFF and point_id is not None:
-        errors["recycling_point_id"] = ["Only point staff have a recycling point."]
+        errors["recycling_point_id"] = [_l("Only point staff have a recycling point.")]
     if "password" in data and len(data["password"] or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
+        errors["password"] = [_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     if user.id == admin.id and (role is not Role.ADMIN or data.get("active") is False):
         errors["role" if role is not Role.ADMIN else "active"] = [
-            "You cannot demote or deactivate yourself."]
+            _l("You cannot demote or deactivate yourself.")]
     if errors:
         raise RuleViolation(errors)
     # Sessions opened under the old password or the old rights end: a stolen cookie no longer

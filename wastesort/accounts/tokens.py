@@ -13,6 +13,7 @@ import secrets
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -41,7 +42,7 @@ def issue_token(owner: User, name: str = "") -> tuple[ApiToken, str]:
     if errors:
         raise RuleViolation(errors)
     if not owner.active:
-        raise RuleViolation({"user_id": ["This user is inactive."]})
+        raise RuleViolation({"user_id": [_l("This user is inactive.")]})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     lifetime = dt.timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
@@ -107,7 +108,7 @@ def get_token(user: User, token_id: int) -> ApiToken:
     token = db.session.scalar(tokens_query(user).where(ApiToken.id == token_id)) \
         if valid_id(token_id) else None
     if token is None:
-        raise NotFound("No such token.")
+        raise NotFound(_l("No such token."))
     return token
 
 
@@ -116,7 +117,7 @@ def create_token_for(admin: User, user_id: int, name: str = "") -> tuple[ApiToke
     require_roles(admin, Role.ADMIN)
     owner = get_by_id(User, user_id)
     if owner is None:
-        raise RuleViolation({"user_id": ["No such user."]})
+        raise RuleViolation({"user_id": [_l("No such user.")]})
     return issue_token(owner, name)
 
 
@@ -124,7 +125,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke a token (one's own, or any for an administrator); it answers 401 from now on."""
     token = get_token(user, token_id)
     if token.revoked_at is not None:
-        raise Conflict("This token is already revoked.")
+        raise Conflict(_l("This token is already revoked."))
     token.revoked_at = utcnow()
     db.session.commit()
     return token

@@ -101,7 +101,9 @@ def remove_stale_previews(folder: Path) -> int:
     oldest = time.time() - current_app.config["IMPORT_PREVIEW_HOURS"] * 3600
     removed = 0
     for path in folder.iterdir():
-        if path.suffix in PREVIEW_SUFFIXES and path.stat().st_mtime < oldest:
-            path.unlink(missing_ok=True)
-            removed += 1
+        # another worker may clean up at the same moment: a file gone meanwhile is done
+        with contextlib.suppress(FileNotFoundError):
+            if path.suffix in PREVIEW_SUFFIXES and path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
     return removed
