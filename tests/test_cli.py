@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+from flask_babel import refresh
 from sqlalchemy import select
 
 from wastesort.accounts.models import Role, User
@@ -57,6 +58,7 @@ def test_create_user_refuses_bad_input_in_one_line(runner, db, city):
     taken = runner.invoke(args=["create-user", "admin", "--role", "admin",
                                 "--password", "long-password"])
     assert "用户名 admin 已被占用" in taken.output  # a command speaks the environment's language
+    refresh()  # the locale is chosen once per application context (a command's process)
     english = runner.invoke(args=["create-user", "admin", "--role", "admin",
                                   "--password", "long-password"], env={"LANG": "en_US.UTF-8"})
     assert "The username admin is taken." in english.output
