@@ -97,3 +97,37 @@ def subscribe(city):
         return add_subscription(city.users["manager"], email=email, kind=kind, period=period,
                                 district_id=district_id)
     return _subscribe
+
+
+# A reported day, and "now" a week and a half later at 10:00 city time (02:00 UTC: a time shown in
+# UTC would read 02:00).
+DAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def now(time_machine):
+    time_machine.move_to(city_time(2026, 11, 29, 10, 0), tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def capacity_day(city):
+    """DAY with 520 t collected in township a1 (residual and kitchen)."""
+    from wastesort.enums import WasteCategory
+
+    from ..factories import add_collection
+
+    add_collection(city.points["a1"], DAY, WasteCategory.RESIDUAL, 400_000)
+    add_collection(city.points["a1"], DAY, WasteCategory.KITCHEN, 120_000)
+    return city
+
+
+@pytest.fixture
+def bound(app):
+    """The scheduler's jobs bound to ``app``, mail going to the outbox."""
+    from wastesort.reports import tasks
+
+    app.config["MAIL_SERVER"] = ""
+    tasks.bind(app)
+    yield app
+    tasks._bound.clear()

@@ -23,15 +23,7 @@ from wastesort.reports.delivery import queue_report, send_due
 from wastesort.reports.models import Delivery, DeliveryStatus, ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 
-from .conftest import city_time
-
-DAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(city_time(2026, 11, 29, 10, 0), tick=False)
-    return time_machine
+from .conftest import DAY
 
 
 def all_deliveries() -> list[Delivery]:

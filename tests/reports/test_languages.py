@@ -16,32 +16,19 @@ from wastesort.reports.delivery import queue_report, send_due
 from wastesort.reports.models import ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 
-from .conftest import city_time
+from .conftest import DAY
 from .test_views import csrf_token, log_in
 
-DAY = dt.date(2026, 11, 20)
 CAPACITY_HEADER_ZH = ["日期", "收运量（吨）", "可回收物（吨）", "有害垃圾（吨）", "厨余垃圾（吨）",
                       "其他垃圾（吨）", "处理能力（吨/日）", "负荷率（%）", "剩余处理能力（吨）",
                       "状态"]
 
-
-@pytest.fixture
-def now(time_machine):
-    """10:00 in the city is 02:00 UTC: a time shown in UTC would read 02:00."""
-    time_machine.move_to(city_time(2026, 11, 29, 10, 0), tick=False)
-    return time_machine
 
 
 @pytest.fixture
 def chinese_mail(app):
     app.config["MAIL_LOCALE"] = "zh_Hans_CN"
 
-
-@pytest.fixture
-def capacity_day(city):
-    add_collection(city.points["a1"], DAY, WasteCategory.RESIDUAL, 400_000)
-    add_collection(city.points["a1"], DAY, WasteCategory.KITCHEN, 120_000)
-    return city
 
 
 def _rows(text: str) -> list[list[str]]:

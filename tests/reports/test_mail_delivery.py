@@ -7,28 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import add_collection
-from wastesort.enums import WasteCategory
 from wastesort.reports.delivery import queue_report, send_due
 from wastesort.reports.models import Delivery, DeliveryStatus, ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 
-from .conftest import city_time
-
-DAY = dt.date(2026, 11, 20)
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(city_time(2026, 11, 29, 10, 0), tick=False)
-    return time_machine
-
-
-@pytest.fixture
-def capacity_day(city):
-    add_collection(city.points["a1"], DAY, WasteCategory.RESIDUAL, 400_000)
-    add_collection(city.points["a1"], DAY, WasteCategory.KITCHEN, 120_000)
-    return city
+from .conftest import DAY
 
 
 def test_report_email_over_real_smtp(now, capacity_day, smtp, subscribe):

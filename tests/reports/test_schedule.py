@@ -20,13 +20,6 @@ from .conftest import CITY, city_time
 D = dt.date
 
 
-@pytest.fixture
-def bound(app):
-    app.config["MAIL_SERVER"] = ""  # the outbox
-    tasks.bind(app)
-    yield app
-    tasks._bound.clear()
-
 
 def start_and_catch_up(app, timeout: float = 30) -> BackgroundScheduler:
     """start_scheduler with a BackgroundScheduler, returning once its catch-up job has run."""

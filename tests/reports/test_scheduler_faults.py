@@ -22,13 +22,6 @@ from .conftest import city_time
 D = dt.date
 
 
-@pytest.fixture
-def bound(app):
-    app.config["MAIL_SERVER"] = ""  # the outbox
-    tasks.bind(app)
-    yield app
-    tasks._bound.clear()
-
 
 @pytest.fixture
 def restore_log_levels():
