@@ -80,3 +80,19 @@ def test_home_page_shows_the_city_at_a_glance(client, city):
     assert "渝中区" in text and "Yuzhong" in text
     assert "90.0" in text  # coverage in per cent
     assert "500 t/" in text  # capacity of the small city's facilities
+
+
+
+def test_page_helpers_import_no_feature():
+    """pages.py is imported by every feature's views for its helpers, so it must import none
+    of them back, not even inside a function (the blueprints are registered in create_app):
+    no import circle."""
+    import ast
+    from pathlib import Path
+
+    import wastesort.pages
+
+    tree = ast.parse(Path(wastesort.pages.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+    assert not {m for m in imported if m.endswith((".views", "picker"))}

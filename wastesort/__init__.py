@@ -42,15 +42,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import auth_bp, users_bp
     from .api import init_api
+    from .areas.views import bp as communities_bp
+    from .bins.views import bp as bins_bp
+    from .collections.views import bp as collections_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .facilities.views import bp as facilities_bp
     from .health import bp as health_bp
     from .home.views import bp as home_bp
-    from .pages import register_pages
+    from .households.views import bp as households_bp
+    from .pages import init_pages
+    from .picker import bp as picker_bp
+    from .picker import init_picker
+    from .points.views import bp as points_bp
     from .reports import init_reports
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(home_bp)
-    register_pages(app)
+    for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
+                      households_bp, bins_bp, points_bp, facilities_bp, collections_bp,
+                      picker_bp):
+        app.register_blueprint(blueprint)
+    init_pages(app)
+    init_picker(app)
     init_api(app)
     init_reports(app)
 

@@ -1,5 +1,5 @@
-"""The web pages: their blueprints (registered explicitly), the navigation each role sees,
-the number and date filters of the templates, and the small helpers the page views share.
+"""What the web pages share: the navigation each role sees, the number and date filters of the
+templates, and the small helpers the page views use.
 
 Views stay thin: they parse a form, call the feature's service (where the rules live), and
 show a :class:`~wastesort.errors_domain.RuleViolation`'s messages beside the fields.
@@ -24,27 +24,15 @@ PER_PAGE = 50
 MAX_ID = 2**31 - 1  # the largest id: a PostgreSQL ``integer`` column
 
 
-def register_pages(app: Flask) -> None:
-    """Register the page blueprints of every feature, the navigation and the filters."""
-    from .accounts.views import auth_bp, users_bp
-    from .areas.views import bp as communities_bp
-    from .bins.views import bp as bins_bp
-    from .collections.views import bp as collections_bp
-    from .dashboard.views import bp as dashboard_bp
-    from .facilities.views import bp as facilities_bp
-    from .households.views import bp as households_bp
-    from .picker import bp as picker_bp
-    from .picker import picker_input
-    from .points.views import bp as points_bp
-
-    for blueprint in (auth_bp, users_bp, dashboard_bp, communities_bp, households_bp, bins_bp,
-                      points_bp, facilities_bp, collections_bp, picker_bp):
-        app.register_blueprint(blueprint)
+def init_pages(app: Flask) -> None:
+    """The navigation and the number and date filters every page template uses. The page
+    blueprints themselves are registered where the application is made (wastesort/__init__.py),
+    so this module, imported by every feature's views for its helpers, imports none of them."""
     app.context_processor(_navigation)
     app.jinja_env.filters.update(tonnes=tonnes, kg=kg, pct=pct, number=number,
                                  day=day, moment=moment)
     app.jinja_env.globals.update(role_label=role_label, sort_link=sort_link,
-                                 can_write_registry=can_write_registry, picker=picker_input)
+                                 can_write_registry=can_write_registry)
 
 
 def login_required_for(bp: Blueprint) -> None:

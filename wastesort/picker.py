@@ -32,6 +32,11 @@ login_required_for(bp)
 LIMIT = 20
 
 
+def init_picker(app) -> None:
+    """Templates call ``picker(...)`` to render a picker input."""
+    app.jinja_env.globals["picker"] = picker_input
+
+
 def community_label(community: Community) -> str:
     return f"{community.township.name} · {community.name}"
 
