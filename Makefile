@@ -37,11 +37,7 @@ run: venv
 	$(BIN)/wastesort db upgrade
 	$(BIN)/wastesort seed-demo --if-empty
 	$(BIN)/wastesort demo-logins --password '$(DEMO_PASSWORD)'
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops the web server and the scheduler)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/wastesort scheduler & \
-	  $(BIN)/gunicorn --preload --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket \
-	    --access-logfile - wsgi:app
+	@exec $(BIN)/wastesort serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: test-env
 	$(BIN)/ruff check .

@@ -88,12 +88,14 @@ def register_commands(app: Flask) -> None:
     from .accounts.tokens import create_token_command
     from .check import check_command
     from .demo.commands import demo_logins_command, seed_demo_command
+    from .serve import serve_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_logins_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(check_command)
+    app.cli.add_command(serve_command)
 
 
 def _migrations_dir():

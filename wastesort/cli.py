@@ -14,7 +14,7 @@ from .database import StartupError, check_ready_to_serve
 
 # Commands that serve: they start only on a database migrated to the code's revision
 # (``db upgrade`` and the rest must work on an empty or older one).
-SERVING_COMMANDS = ("run", "scheduler")
+SERVING_COMMANDS = ("run", "scheduler", "serve")
 
 
 class WastesortGroup(FlaskGroup):

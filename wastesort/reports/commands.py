@@ -2,10 +2,12 @@
 ``wastesort scheduler``. Bad input is one plain line on stderr and a non-zero exit code."""
 
 import logging
+import signal
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..errors_domain import RuleViolation
@@ -170,9 +172,18 @@ def scheduler_command():
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         start_scheduler(app)
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("Scheduler stopped.")
+    except KeyboardInterrupt:
+        click.echo(_("Scheduler stopped."))
+    except SystemExit:
+        pass  # TERM from a service manager or ``wastesort serve``: it says what stopped
+
+
+def _terminated(signum, frame):
+    """TERM ends the scheduler as Ctrl-C does (jobs in flight finish: the executor's threads
+    are joined at exit), not mid-transaction."""
+    raise SystemExit(0)

@@ -595,4 +595,12 @@ ZH = {
         "发现 %(limit)s 个问题后已停止检查：请改正后重新上传文件。",
     "Another file is being checked right now; try again in a minute.":
         "另一个文件正在检查中，请一分钟后再试。",
+    # wastesort serve (make run) and the scheduler command
+    "Serving on http://%(host)s:%(port)s; Ctrl-C stops the web server and the scheduler.":
+        "服务已启动：http://%(host)s:%(port)s；按 Ctrl-C 停止网站服务和定时任务。",
+    "Stopped the web server and the scheduler.": "网站服务和定时任务已停止。",
+    "The scheduler": "定时任务",
+    "The web server": "网站服务",
+    "%(name)s stopped (exit code %(code)s); stopping the rest.": "%(name)s已停止（退出码 %(code)s），正在停止其余部分。",
+    "Scheduler stopped.": "定时任务已停止。",
 }
