@@ -23,6 +23,10 @@ TIMEZONE = "Asia/Shanghai"
 COLLECTION_MAX_WEIGHT_KG = 50_000  # one record
 COLLECTION_BACKDATE_DAYS = 7  # how old a posting may be (admins may post older)
 COLLECTION_BATCH_MAX = 1_000
+# The phone posting screen (/post) asks before storing a weight that repeats a posting of the
+# same point, day and category made less than this many minutes before (Back and send again
+# under a fresh page's keys); 0 never asks. At most a day (1440).
+NEAR_DUPLICATE_MINUTES = 10
 
 # Household import (wastesort/households/upload_limits.py). Refused before parsing: more rows
 # than this, or an XLSX that unpacks larger or is compressed more than this ("zip bombs").

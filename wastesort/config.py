@@ -78,6 +78,10 @@ def _complete_and_check(app: Flask) -> None:
                 "API_TOKEN_LIFETIME_DAYS"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
             raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
+    near = cfg.get("NEAR_DUPLICATE_MINUTES")
+    if isinstance(near, bool) or not isinstance(near, int) or not 0 <= near <= 1440:
+        raise ConfigError("NEAR_DUPLICATE_MINUTES: must be a whole number of minutes from 0 to "
+                          f"1440, got {near!r}")
     if "DELIVERY_MAX_ATTEMPTS" in cfg:
         raise ConfigError("DELIVERY_MAX_ATTEMPTS: no longer used; deliveries are retried for "
                           "DELIVERY_RETRY_FOR_HOURS (docs/reports.md)")
