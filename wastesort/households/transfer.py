@@ -47,6 +47,7 @@ from ..errors_domain import RuleViolation
 from ..extensions import db
 from ..locking import hold_write_lock, retry_conflicts
 from ..rules import check_int, check_text
+from ..spreadsheets import FORMULA_PREFIXES
 from ..timeutil import local_today
 from . import tally
 from .address import bare, list_separator
@@ -70,7 +71,6 @@ HEADER_ALIASES = {
 }
 TEXT_LENGTHS = {name: Household.__table__.c[name].type.length
                 for name in ("code", "building", "unit", "room")}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The households table's columns in the order of ImportPlan.creates (what bulk_insert takes).
 CREATE_COLUMNS = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
 CODE_LOOKUP_CHUNK = 1_000  # ids per query when reading the updated rows' old values

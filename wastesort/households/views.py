@@ -1,7 +1,6 @@
 """Household pages: list and search, create, edit, import from and export to spreadsheets."""
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from flask import (
@@ -33,6 +32,9 @@ from ..pages import (
     login_required_for,
     show_rule_errors,
 )
+from ..spreadsheets import XLSX_TYPE
+from ..spreadsheets import chunks as _chunks
+from ..spreadsheets import started as _started
 from ..timeutil import local_today
 from .address import household_address
 from .export import csv_stream, export_rows, header, template_file, xlsx_file
@@ -237,32 +239,3 @@ def import_template():
     return Response(_chunks(template_file()), mimetype=XLSX_TYPE,
                     headers={"Content-Disposition":
                              'attachment; filename="households-template.xlsx"'})
-
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _started(pieces: Iterator):
-    """``pieces`` with the first one made now, in the view: what fails at the start — the
-    role's scope (403), the database (503) — is answered as an error, where inside the
-    streamed body it could only cut the download short after a "200 OK"."""
-    first = next(pieces, None)
-
-    def body():
-        try:
-            if first is not None:
-                yield first
-            yield from pieces
-        finally:
-            pieces.close()
-
-    return body()
-
-
-def _chunks(file, size: int = 64 * 1024):
-    """Send a temporary file in pieces, closing (and so deleting) it at the end."""
-    try:
-        while chunk := file.read(size):
-            yield chunk
-    finally:
-        file.close()
