@@ -1,6 +1,6 @@
 """Benchmark (issue 6): household import of 100,000 CSV rows against a raw bulk load.
 
-Through the product's own code (``households/transfer.py``: read the CSV, check every row into
+Through the product's own code (``households/importing.py``: read the CSV, check every row into
 the preview's plan, then store it with the monthly tallies in one transaction) against a raw
 load of the same rows: ``sqlite3.executemany`` on SQLite, ``COPY … FROM STDIN`` (psycopg's
 ``write_row``) on PostgreSQL, each in one transaction, on a bare connection. Two raw loads:
@@ -113,7 +113,8 @@ def make_rows(communities: list[tuple[int, str]]) -> tuple[bytes, list[tuple], s
 def product_import(app, admin_id: int, township_id: int, data: bytes) -> dict:
     from wastesort.accounts.models import User
     from wastesort.extensions import db
-    from wastesort.households.transfer import apply_import, plan_import, read_rows
+    from wastesort.households.importing import apply_import, plan_import
+    from wastesort.households.sheet import read_rows
 
     with app.app_context():
         admin = db.session.get(User, admin_id)

@@ -11,9 +11,10 @@ from wastesort.check import drift
 from wastesort.collections.service import post_batch, post_collection, void_collection
 from wastesort.collections.tonnage import DailyTonnage
 from wastesort.errors_domain import RuleViolation
+from wastesort.households.importing import apply_import, plan_import
 from wastesort.households.models import Household
+from wastesort.households.sheet import read_rows
 from wastesort.households.tally import HouseholdTally
-from wastesort.households.transfer import apply_import, plan_import, read_rows
 from wastesort.metrics.capacity import daily_capacity
 from wastesort.metrics.coverage import coverage
 from wastesort.points.service import update_point

@@ -1,4 +1,4 @@
-"""Household import (households/transfer.py) checked row by row against a plain reference.
+"""Household import (households/importing.py) checked row by row against a plain reference.
 
 The import checks each distinct cell once and reads CSV cells in place; the reference below is
 the straightforward version (a dict per row, every cell checked on its own, as the import did
@@ -24,19 +24,13 @@ from wastesort.areas.models import Community
 from wastesort.check import drift
 from wastesort.errors_domain import RuleViolation
 from wastesort.households.address import bare
+from wastesort.households.cells import DATE_FORMATS, TEXT_LENGTHS
+from wastesort.households.importing import RowError, apply_import, plan_import
 from wastesort.households.models import Household
 from wastesort.households.service import CODE_ELSEWHERE, MAX_MEMBERS, check_sorting_since
-from wastesort.households.transfer import (
-    COLUMNS,
-    DATE_FORMATS,
-    FORMULA_PREFIXES,
-    TEXT_LENGTHS,
-    RowError,
-    apply_import,
-    plan_import,
-    read_rows,
-)
+from wastesort.households.sheet import COLUMNS, read_rows
 from wastesort.rules import check_int, check_text
+from wastesort.spreadsheets import FORMULA_PREFIXES
 from wastesort.timeutil import local_today
 
 from .factories import add_households

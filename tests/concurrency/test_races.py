@@ -17,9 +17,9 @@ from wastesort.collections.models import Collection
 from wastesort.collections.tonnage import DailyTonnage
 from wastesort.enums import WasteCategory
 from wastesort.extensions import db
+from wastesort.households.importing import apply_import, plan_import
 from wastesort.households.models import Household
 from wastesort.households.tally import HouseholdTally
-from wastesort.households.transfer import apply_import, plan_import
 from wastesort.points.models import PointKind, RecyclingPoint
 from wastesort.timeutil import local_today
 

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..spreadsheets import TEXT_FORMAT, neutralise  # noqa: F401 (neutralise: the import tests)
 from .models import Household
 from .service import households_query
-from .transfer import COLUMN_LABELS, COLUMNS
+from .sheet import COLUMN_LABELS, COLUMNS
 
 # Column widths in characters (a CJK character counts two), in COLUMNS order.
 COLUMN_WIDTHS = (20, 18, 8, 8, 8, 6, 14)

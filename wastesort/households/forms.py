@@ -1,5 +1,5 @@
 """The household form and the import form (HTML); the rules stay in households/service.py
-and households/transfer.py."""
+and households/importing.py."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

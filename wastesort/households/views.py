@@ -39,9 +39,10 @@ from ..timeutil import local_today
 from .address import household_address
 from .export import csv_stream, export_rows, header, template_file, xlsx_file
 from .forms import ConfirmImportForm, HouseholdForm, ImportForm
+from .importing import apply_import, plan_import
 from .models import Household
 from .service import create_household, get_household, households_query, update_household
-from .transfer import apply_import, plan_import, read_rows
+from .sheet import read_rows
 from .upload_limits import ImportBusy, one_import_at_a_time, remove_stale_previews
 
 bp = Blueprint("household_pages", __name__, url_prefix="/households")

@@ -1,40 +1,25 @@
-"""Household import and export: spreadsheets in, spreadsheets out.
+"""Household import (CSV or XLSX) into one town or street.
 
-Import (CSV or XLSX) goes into one town or street: every row is checked first, with its row
-number, column (named as the file's header names it) and message; nothing is stored unless
-every row is good (all or nothing). A household code already registered in that township is
-updated when the row changes it and counted as unchanged when it does not; a new code is
-created. New rows go in through :func:`wastesort.bulk.bulk_insert`, updates through one
-executemany. The file is read and checked in one pass (each distinct cell checked once), fast
-enough for 100,000 rows: see docs/performance.md.
+Every row is checked first, with its row number, column (named as the file's header names it)
+and message; nothing is stored unless every row is good (all or nothing). A household code
+already registered in that township is updated when the row changes it and counted as
+unchanged when it does not; a new code is created. New rows go in through
+:func:`wastesort.bulk.bulk_insert`, updates through one executemany. The file is read and
+checked in one pass (each distinct cell checked once), fast enough for 100,000 rows: see
+docs/performance.md.
 
-Files as spreadsheet programs write them are read as they are: headers in Chinese or English
-(the export's in either language, or the column keys); dates as 2024-5-6, 2024/5/6, 2024.5.6,
-2024年5月6日 or date cells; building, unit and room with or without 栋, 单元, 室 (stored
-without: households/address.py). A household code must match ``HOUSEHOLD_CODE_PATTERN``; a
-code the spreadsheet turned into a number — a numeric cell, or text such as ``5.00103E+16`` —
-is refused with the advice to format the column as text, as its digits are no longer the ones
-typed (``5.00103E+16`` became ``50010300099000096`` once).
-
-Export and the template to fill in: households/export.py.
+Reading the file: households/sheet.py; checking a cell: households/cells.py; the export and
+the template to fill in: households/export.py.
 """
 
-import csv
 import datetime as dt
-import io
 import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
-from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
@@ -46,47 +31,28 @@ from ..bulk import bulk_insert
 from ..errors_domain import RuleViolation
 from ..extensions import db
 from ..locking import hold_write_lock, retry_conflicts
-from ..rules import check_int, check_text
-from ..spreadsheets import FORMULA_PREFIXES
 from ..timeutil import local_today
 from . import tally
-from .address import bare, list_separator
+from .address import bare
+from .cells import (
+    TEXT_LENGTHS,
+    check_code_cell,
+    check_community_cell,
+    check_date_cell,
+    check_members_cell,
+    check_text_cell,
+    code_form,
+    remembered,
+)
 from .models import Household
-from .service import CODE_ELSEWHERE, MAX_MEMBERS, check_sorting_since
-from .upload_limits import check_xlsx_archive, within_limits
+from .service import CODE_ELSEWHERE
+from .sheet import COLUMN_LABELS, COLUMNS, FILE_LABEL, SheetRows, blank_row
+from .upload_limits import within_limits
 
-COLUMNS = ("code", "community", "building", "unit", "room", "members", "sorting_since")
-# Each column's header in the user's language: the export and the template write these, and
-# the import reads them in every language of LANGUAGES (so either language's export imports).
-COLUMN_LABELS = {
-    "code": _l("Household code"), "community": _l("Community"), "building": _l("Building"),
-    "unit": _l("Unit"), "room": _l("Room"), "members": _l("Members"),
-    "sorting_since": _l("Sorting since"),
-}
-FILE_LABEL = _l("File")  # the column of a problem with the whole file
-# Header names accepted besides the column keys and labels (spreadsheets made by hand).
-HEADER_ALIASES = {
-    "户编码": "code", "编码": "code", "社区": "community", "楼栋": "building", "单元": "unit",
-    "房号": "room", "人数": "members", "开始分类日期": "sorting_since",
-}
-TEXT_LENGTHS = {name: Household.__table__.c[name].type.length
-                for name in ("code", "building", "unit", "room")}
 # The households table's columns in the order of ImportPlan.creates (what bulk_insert takes).
 CREATE_COLUMNS = ("community_id", "code", "building", "unit", "room", "members", "sorting_since")
 CODE_LOOKUP_CHUNK = 1_000  # ids per query when reading the updated rows' old values
 EXISTING_LOOKUP_CHUNK = 10_000  # codes per query when looking for registered codes
-CHECK_CACHE_MAX = 50_000  # distinct cell texts remembered per column while checking a file
-# Text a spreadsheet made of a long number: 5.00103E+16 (its digits past the 6th are lost).
-# Possessive quantifiers: no backtracking over a long code (a plain [0-9]*\.?[0-9]+ took 8 µs
-# per 17-digit code, half the import's checking time).
-SCIENTIFIC = r"[+-]?+(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)[eE][+-]?+[0-9]++"
-# Dates as people and spreadsheet programs write them: 2024-5-6, 2024/5/6, 2024.5.6 (with a
-# time after them, as Excel writes a date-and-time cell to CSV), and 2024年5月6日.
-DATE_TEXT = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})"
-                       r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]*)?)?)?"
-                       r"|([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日")
-# (The Chinese text adds 2024年5月6日; an English page shows no Chinese.)
-DATE_FORMATS = _l("Enter a date as 2024-5-6, 2024/5/6 or 2024.5.6 (or a date cell).")
 
 
 @dataclass(frozen=True)
@@ -141,247 +107,6 @@ class ImportPlan:
                 for c in rows]
 
 
-class UnreadableFile(RuleViolation):
-    """The file as a whole cannot be read: a message on the ``file`` field."""
-
-    def __init__(self, message: str):
-        super().__init__({"file": [message]})
-
-
-# --- reading -----------------------------------------------------------------------------
-
-class SheetRows:
-    """The data rows of an uploaded CSV or XLSX file, read only when iterated (the file is
-    parsed once, row by row). Iterating gives (row number, {column: value}) for every
-    non-empty data row; :func:`plan_import` reads the bare value lists instead
-    (:meth:`records`)."""
-
-    def __init__(self, filename: str, data: bytes):
-        self.filename = filename
-        self.data = data
-        self.headers: dict[str, str] = {}  # {column key: header text}, once read
-
-    def records(self) -> tuple[list[str], Iterator[list]]:
-        """The column keys named by the header row and an iterator over the value lists of
-        the rows below it (row 2 onwards, empty rows included)."""
-        name = (self.filename or "").lower()
-        if name.endswith(".xlsx"):
-            raw = _xlsx_rows(self.data)
-        elif name.endswith(".csv"):
-            raw = _csv_rows(self.data)
-        else:
-            raise UnreadableFile(_l("Upload a .csv or .xlsx file."))
-        header = next(raw, None)
-        if header is None:
-            raise UnreadableFile(_l("The file is empty."))
-        aliases = header_aliases()
-        keys = [_column_key(h, aliases) for h in header]
-        self.headers = {key: str(h).strip() for key, h in zip(keys, header, strict=True)
-                        if key in COLUMNS}
-        missing = [c for c in ("code", "community") if c not in keys]
-        if missing:
-            raise UnreadableFile(_l("The first row must name the columns; missing: "
-                                    "%(missing)s. Expected: %(expected)s.",
-                                    missing=_labels(missing), expected=_labels(COLUMNS)))
-        return keys, raw
-
-    def __iter__(self) -> Iterator[tuple[int, dict]]:
-        keys, raw = self.records()
-        for number, values in enumerate(raw, start=2):
-            if _blank(values):
-                continue
-            row = {}
-            for key, value in zip(keys, values, strict=False):
-                if key in COLUMNS:
-                    row[key] = value
-            yield number, row
-
-
-def read_rows(filename: str, data: bytes) -> SheetRows:
-    """(row number, {column: text}) for every non-empty data row of a CSV or XLSX file."""
-    return SheetRows(filename, data)
-
-
-def _blank(values: list) -> bool:
-    return all(v is None or str(v).strip() == "" for v in values)
-
-
-def header_aliases() -> dict[str, str]:
-    """{header text in lower case: column key}: the keys, HEADER_ALIASES and every column's
-    label in each language of LANGUAGES (what the export writes)."""
-    aliases = {key: key for key in COLUMNS} | HEADER_ALIASES
-    for locale in current_app.config["LANGUAGES"]:
-        with force_locale(locale):
-            aliases.update({str(label).lower(): key for key, label in COLUMN_LABELS.items()})
-    return aliases
-
-
-def _column_key(header, aliases: dict[str, str]) -> str:
-    text = " ".join(str(header or "").split()).lower()
-    return aliases.get(text, text)
-
-
-def _labels(keys) -> LazyString:
-    """The columns' labels as a list in the reader's language (made when shown)."""
-    return LazyString(lambda: list_separator().join(str(COLUMN_LABELS[k]) for k in keys))
-
-
-def _csv_rows(data: bytes) -> Iterator[list]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030/GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnreadableFile(_l("The CSV file is neither UTF-8 nor GB18030 text."))
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error as exc:
-        raise UnreadableFile(_l("The CSV file cannot be read (%(reason)s).",
-                                reason=str(exc))) from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    check_xlsx_archive(data)  # before parsing: no "zip bomb"
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise UnreadableFile(_l("The XLSX file cannot be read; save it again as .xlsx.")) \
-            from exc
-    try:
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        workbook.close()
-
-
-# --- checking ----------------------------------------------------------------------------
-# Each column's check turns one cell into (typed value, message or None) with the household
-# rules of households/service.py. A file repeats most cells (communities, buildings, dates),
-# so plan_import remembers the result per distinct text and checks each text once.
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a spreadsheet turned "0101" into 101.0: keep what is visible
-    text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
-        text = text[1:]  # undo our own export's neutralisation
-    return text
-
-
-def _check_text_cell(value, name: str) -> tuple[str, str | None]:
-    """Building, unit or room (without the word 栋, 单元 or 室 after it), or the code's text."""
-    errors: dict = {}
-    text = _text(value)
-    data = {name: text if name == "code" else bare(name, text)}
-    check_text(errors, data, name, TEXT_LENGTHS[name], required=name == "code")
-    return data[name], errors[name][0] if errors else None
-
-
-def code_form() -> re.Pattern:
-    """A household code as HOUSEHOLD_CODE_PATTERN has it and not in scientific notation: one
-    full match per row on the import's fast path."""
-    return re.compile(rf"(?!{SCIENTIFIC}$)(?:{current_app.config['HOUSEHOLD_CODE_PATTERN']})")
-
-
-def _check_code_cell(value, form: re.Pattern) -> tuple[str, str | None]:
-    if isinstance(value, int | float):  # an XLSX number cell (or a boolean): digits lost
-        return "", _l("The code is a number in the spreadsheet (%(value)s), not the text "
-                      "typed: format the code column as text and enter the codes again.",
-                      value=str(value))
-    code, message = _check_text_cell(value, "code")
-    if message:
-        return code, message
-    if re.fullmatch(SCIENTIFIC, code):
-        return code, _l("The spreadsheet turned the code into a number (%(code)s): format the "
-                        "code column as text and enter the codes again.", code=code)
-    if not form.fullmatch(code):
-        return code, _l("%(code)s is not a household code of this city, which look like "
-                        "%(example)s.", code=code,
-                        example=current_app.config["HOUSEHOLD_CODE_EXAMPLE"])
-    return code, None
-
-
-def _check_community_cell(value, communities: dict[str, int]) -> tuple[int | None, str | None]:
-    community = _text(value)
-    if not community:
-        return None, _l("This field is required.")
-    if community not in communities:
-        return None, _l("No community named %(name)s in this town or street.",
-                        name=repr(community))
-    return communities[community], None
-
-
-def _members(value, errors: dict) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        errors["members"] = [_l("Enter a whole number from %(low)s to %(high)s.", low="1",
-                                high=f"{MAX_MEMBERS:,}")]
-        return None
-
-
-def _check_members_cell(value) -> tuple[int | None, str | None]:
-    errors: dict = {}
-    data = {"members": _members(value, errors)}
-    if not errors:
-        check_int(errors, data, "members", 1, MAX_MEMBERS, required=False)
-    return (None, errors["members"][0]) if errors else (data["members"], None)
-
-
-def _date(value, errors: dict) -> dt.date | None:
-    """A date cell (with or without a time), or text in one of the forms of DATE_TEXT (full-width
-    digits and signs read as ASCII)."""
-    if value is None or str(value).strip() == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else ""
-    match = DATE_TEXT.fullmatch(text)
-    if match is None:
-        errors["sorting_since"] = [DATE_FORMATS]
-        return None
-    year, _sep, month, day, *chinese = match.groups()
-    if year is None:
-        year, month, day = chinese
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        errors["sorting_since"] = [_l("There is no such day: %(date)s.", date=text)]
-        return None
-
-
-def _check_date_cell(value, today: dt.date) -> tuple[str | None, dt.date | None, str | None]:
-    """(ISO text or None, tally month, message or None)."""
-    errors: dict = {}
-    since = _date(value, errors)
-    if not errors:
-        check_sorting_since(errors, since, today)
-    if errors:
-        return None, None, errors["sorting_since"][0]
-    return (since.isoformat() if since else None), tally.joined_month(since), None
-
-
-def _remembered(cache: dict, value, check, *args):
-    """``check(value, *args)``, remembered for texts (and None). Other cell types (numbers,
-    dates from XLSX) are checked every time: True == 1 == 1.0 as dictionary keys."""
-    result = check(value, *args)
-    if (value is None or type(value) is str) and len(cache) < CHECK_CACHE_MAX:
-        cache[value] = result
-    return result
-
-
 def _value_lists(rows) -> tuple[Iterator[tuple[int, list]], tuple[int, ...], int, bool, bool]:
     """(numbered value lists, the position of each of COLUMNS in them, the length to pad
     short rows to, whether that length's last slot stands for columns the file lacks, whether
@@ -431,7 +156,7 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
         n = len(values)
         if skip_blank:
             lead = values[0] if n else None
-            if not (type(lead) is str and lead.strip()) and _blank(values):
+            if not (type(lead) is str and lead.strip()) and blank_row(values):
                 continue
         count += 1
         if n < need:  # a short row: the cells it lacks are empty
@@ -447,7 +172,7 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
                 errors.append(RowError(number, "code", _also_on(c, first)))
                 good = False
         else:
-            c, message = _check_code_cell(code, form)
+            c, message = check_code_cell(code, form)
             if message:
                 errors.append(RowError(number, "code", message))
                 good = False
@@ -458,42 +183,42 @@ def plan_import(user: User, township_id: int, rows: Iterable[tuple[int, dict]]) 
                     good = False
         found = community_cache.get(community)
         if found is None:
-            found = _remembered(community_cache, community, _check_community_cell, communities)
+            found = remembered(community_cache, community, check_community_cell, communities)
         community_id, message = found
         if message:
             errors.append(RowError(number, "community", message))
             good = False
         found = building_cache.get(building)
         if found is None:
-            found = _remembered(building_cache, building, _check_text_cell, "building")
+            found = remembered(building_cache, building, check_text_cell, "building")
         building, message = found
         if message:
             errors.append(RowError(number, "building", message))
             good = False
         found = unit_cache.get(unit)
         if found is None:
-            found = _remembered(unit_cache, unit, _check_text_cell, "unit")
+            found = remembered(unit_cache, unit, check_text_cell, "unit")
         unit, message = found
         if message:
             errors.append(RowError(number, "unit", message))
             good = False
         found = room_cache.get(room)
         if found is None:
-            found = _remembered(room_cache, room, _check_text_cell, "room")
+            found = remembered(room_cache, room, check_text_cell, "room")
         room, message = found
         if message:
             errors.append(RowError(number, "room", message))
             good = False
         found = members_cache.get(members)
         if found is None:
-            found = _remembered(members_cache, members, _check_members_cell)
+            found = remembered(members_cache, members, check_members_cell)
         members, message = found
         if message:
             errors.append(RowError(number, "members", message))
             good = False
         found = date_cache.get(since)
         if found is None:
-            found = _remembered(date_cache, since, _check_date_cell, today)
+            found = remembered(date_cache, since, check_date_cell, today)
         since, month, message = found
         if message:
             errors.append(RowError(number, "sorting_since", message))
