@@ -8,11 +8,14 @@ from .collections.tonnage import DailyTonnage
 from .facilities.models import TreatmentFacility
 from .households.models import Household
 from .households.tally import HouseholdTally
+from .inspections.models import Inspection, InspectionPhoto
+from .inspections.tally import DailyInspectionTally
 from .points.models import PointKind, RecyclingPoint
 from .reports.models import CapacityAlert, Delivery, Report, Subscription  # noqa: F401
 
 __all__ = [
     "ApiToken", "BinStatus", "Collection", "Community", "DailyTonnage", "District", "Household",
-    "HouseholdTally", "LoginSession", "PointKind",
+    "HouseholdTally", "Inspection", "InspectionPhoto", "DailyInspectionTally", "LoginSession",
+    "PointKind",
     "RecyclingPoint", "Role", "SortingBin", "Township", "TownshipKind", "TreatmentFacility", "User",
 ]

@@ -92,6 +92,7 @@ ROLE_LABELS = {
     Role.MANAGER: lazy_gettext("Manager"),
     Role.STREET_ADMIN: lazy_gettext("Street administrator"),
     Role.POINT_STAFF: lazy_gettext("Recycling-point staff"),
+    Role.INSPECTOR: lazy_gettext("Inspector"),
 }
 
 

@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"  # reads everything, receives reports
     STREET_ADMIN = "street_admin"  # keeps the registry of one township
     POINT_STAFF = "point_staff"  # posts the collections of one recycling point
+    INSPECTOR = "inspector"  # 督导员: inspects the sorting in the communities of one township
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +29,8 @@ class User(UserMixin, db.Model):
                         name="street_admin_has_township"),
         CheckConstraint("role != 'point_staff' OR recycling_point_id IS NOT NULL",
                         name="point_staff_has_point"),
+        CheckConstraint("role != 'inspector' OR township_id IS NOT NULL",
+                        name="inspector_has_township"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,13 +11,16 @@ from ..points.models import RecyclingPoint
 from ..rules import get_by_id, valid_id
 from . import sessions
 from .models import Role, User
-from .scope import require_roles
+from .scope import TOWNSHIP_ROLES, require_roles
 
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 40
 
 
 ROLE_VALUES = ", ".join(r.value for r in Role)
+NEEDS_TOWNSHIP = {Role.STREET_ADMIN: _l("A street administrator needs an existing township."),
+                  Role.INSPECTOR: _l("An inspector needs an existing township.")}
+ONLY_THEY_HAVE_A_TOWNSHIP = _l("Only street administrators and inspectors have a township.")
 
 
 def create_user(*, username: str, password: str, role: Role | str, email: str | None = None,
@@ -38,11 +41,11 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
     except ValueError:
         errors["role"] = [_l("Choose one of: %(values)s.", values=ROLE_VALUES)]
         role = None
-    if role is Role.STREET_ADMIN:
+    if role in TOWNSHIP_ROLES:
         if get_by_id(Township, township_id) is None:
-            errors["township_id"] = [_l("A street administrator needs an existing township.")]
+            errors["township_id"] = [NEEDS_TOWNSHIP[role]]
     elif township_id is not None:
-        errors["township_id"] = [_l("Only a street administrator has a township.")]
+        errors["township_id"] = [ONLY_THEY_HAVE_A_TOWNSHIP]
     if role is Role.POINT_STAFF:
         if get_by_id(RecyclingPoint, recycling_point_id) is None:
             errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
@@ -104,14 +107,14 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
         role = Role(role)
     except ValueError:
         errors["role"] = [_l("Choose one of: %(values)s.", values=ROLE_VALUES)]
-    township_id = data.get("township_id", user.township_id if role is Role.STREET_ADMIN
+    township_id = data.get("township_id", user.township_id if role in TOWNSHIP_ROLES
                            else None)
     point_id = data.get("recycling_point_id",
                         user.recycling_point_id if role is Role.POINT_STAFF else None)
-    if role is Role.STREET_ADMIN and get_by_id(Township, township_id) is None:
-        errors["township_id"] = [_l("A street administrator needs an existing township.")]
-    elif role is not Role.STREET_ADMIN and township_id is not None:
-        errors["township_id"] = [_l("Only a street administrator has a township.")]
+    if role in TOWNSHIP_ROLES and get_by_id(Township, township_id) is None:
+        errors["township_id"] = [NEEDS_TOWNSHIP[role]]
+    elif role not in TOWNSHIP_ROLES and township_id is not None:
+        errors["township_id"] = [ONLY_THEY_HAVE_A_TOWNSHIP]
     if role is Role.POINT_STAFF and get_by_id(RecyclingPoint, point_id) is None:
         errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
     elif role is not Role.POINT_STAFF and point_id is not None:

@@ -13,8 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.models import Role
-from ..accounts.scope import reads_everything
+from ..accounts.scope import TOWNSHIP_ROLES, reads_everything
 from ..areas.models import District, Township
 from ..collections.forms import CATEGORY_LABELS
 from ..extensions import db
@@ -43,7 +42,7 @@ def _scope() -> tuple[int | None, Township | None]:
         if district_id is not None and db.session.get(District, district_id) is None:
             district_id = None
         return district_id, None
-    if current_user.role is Role.STREET_ADMIN:
+    if current_user.role in TOWNSHIP_ROLES:
         return None, current_user.township
     return None, current_user.recycling_point.township
 

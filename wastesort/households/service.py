@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select
 
 from ..accounts.models import User
-from ..accounts.scope import limit_to_scope, require_registry_write, township_scope
+from ..accounts.scope import household_scope, limit_to_scope, require_registry_write
 from ..areas.models import Community, Township
 from ..areas.service import writable_community
 from ..errors_domain import NotFound, RuleViolation
@@ -39,7 +39,8 @@ def households_query(user: User, *, community_id: int | None = None,
 
     ``covered``: True for households sorting on ``as_of`` (default today), False for the rest.
     """
-    stmt = limit_to_scope(user, select(Household).join(Community), Community.township_id)
+    stmt = limit_to_scope(user, select(Household).join(Community), Community.township_id,
+                          household_scope)
     if code_prefix:
         stmt = stmt.where(code_starts_with(code_prefix))
     if community_id is not None:
@@ -65,7 +66,7 @@ def count_households(user: User, *, community_id: int | None = None,
     None when searching by code: the caller counts those rows (an index range)."""
     if code_prefix:
         return None
-    scope = township_scope(user)  # 403 for roles that read no registry
+    scope = household_scope(user)  # 403 for roles that read no households
     if scope is not None:
         if township_id is not None and township_id != scope:
             return 0

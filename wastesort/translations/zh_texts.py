@@ -603,4 +603,41 @@ ZH = {
     "The web server": "网站服务",
     "%(name)s stopped (exit code %(code)s); stopping the rest.": "%(name)s已停止（退出码 %(code)s），正在停止其余部分。",
     "Scheduler stopped.": "定时任务已停止。",
+    # inspections (督导检查): the inspector role, inspections, photos and their figures
+    "Inspector": "督导员",
+    "An inspector needs an existing township.": "督导员须属于一个已有的镇街。",
+    "Only street administrators and inspectors have a township.": "只有街镇管理员和督导员隶属镇街。",
+    "Your role cannot see the household register.": "您的角色无权查看住户登记。",
+    "More households sorted than were seen (%(n)s).": "正确分类的户数多于看到的投放户数（%(n)s 户）。",
+    "More bags or bins sorted correctly than were inspected (%(n)s).":
+        "分类正确的袋（桶）数多于检查的袋（桶）数（%(n)s）。",
+    "The contaminated bags and bins add up to %(total)s, but only %(wrong)s were not sorted correctly.":
+        "混投的袋（桶）合计 %(total)s，但分类不正确的只有 %(wrong)s。",
+    "Enter a whole number from 0 to %(max)s.": "请输入 0 到 %(max)s 之间的整数。",
+    "Enter the time of the inspection with its offset (2026-11-30T09:30:00+08:00).":
+        "请输入检查时间并带时区偏移（如 2026-11-30T09:30:00+08:00）。",
+    "The time is in the future.": "该时间晚于现在。",
+    "Inspections may be posted at most %(n)s days late; ask an administrator for older ones.":
+        "检查记录最多可补报 %(n)s 天前的；更早的请联系管理员。",
+    "Give a recycling point or a bin, not both.": "请填写回收点或垃圾桶之一，不要同时填写。",
+    "This recycling point is not in the community inspected.": "该回收点不在所检查的社区内。",
+    "This bin is not in the community inspected.": "该垃圾桶不在所检查的社区内。",
+    "This bin has been removed.": "该垃圾桶已撤除。",
+    "Only inspectors, street administrators and administrators post inspections.":
+        "只有督导员、街镇管理员和系统管理员可以填报检查记录。",
+    "You may inspect the communities of your own town or street only (records %(records)s).":
+        "您只能检查本镇街的社区（第 %(records)s 条记录）。",
+    "You may inspect the communities of your own town or street only.": "您只能检查本镇街的社区。",
+    "This idempotency key was used for a different inspection.": "该幂等键已用于另一条检查记录。",
+    "No such inspection.": "没有这条检查记录。",
+    "You may void your own inspections, or those of your own town or street as its administrator.":
+        "您只能作废自己的检查记录；街镇管理员可作废本镇街的检查记录。",
+    "Inspections of the last %(n)s days only may be voided; ask an administrator for older corrections.":
+        "只能作废最近 %(n)s 天的检查记录；更早的更正请联系管理员。",
+    "This inspection is already void.": "这条检查记录已作废。",
+    "Your role cannot see inspections.": "您的角色无权查看检查记录。",
+    "The photo is empty.": "照片是空的。",
+    "A photo may be at most %(mb)s MB.": "每张照片最大 %(mb)s MB。",
+    "Send a JPEG, PNG or WebP picture.": "请上传 JPEG、PNG 或 WebP 格式的图片。",
+    "No such photo.": "没有这张照片。",
 }
