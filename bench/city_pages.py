@@ -5,6 +5,9 @@ a year of collections when empty), in one run:
 
 - p95 server time (in-process WSGI, no network) of the dashboard, the household list and the
   collections page, as an admin (target < 150 ms);
+- p95 of "my street today" of the town or street with the most recycling points (target
+  < 50 ms; ``--only street`` times just that page, as an admin and as the street's own
+  administrator);
 - ``POST /api/v1/collections`` and the batch endpoint at city scale against a nearly empty
   database, in-process (target: no more than 20% slower);
 - peak RSS of a process making the coverage and capacity report figures, and of one exporting
@@ -125,7 +128,51 @@ def pages(app) -> dict:
                                            "password": "bench-password"})
     assert response.status_code in (302, 303), response.status_code
     return {url: p95_ms(client, url) for url in ("/dashboard/", "/households/",
-                                                 "/collections/", *search_urls(app))}
+                                                 "/collections/", *search_urls(app),
+                                                 *street_urls(app))}
+
+
+def street_urls(app) -> list[str]:
+    """"My street today" of the town or street with the most active recycling points (the
+    longest list of points and their postings)."""
+    from sqlalchemy import func, select
+
+    from wastesort.extensions import db
+    from wastesort.points.models import RecyclingPoint
+
+    with app.app_context():
+        township_id = db.session.scalar(
+            select(RecyclingPoint.township_id).where(RecyclingPoint.active)
+            .group_by(RecyclingPoint.township_id)
+            .order_by(func.count().desc(), RecyclingPoint.township_id).limit(1))
+    return [f"/street/{township_id}"]
+
+
+def street_page(app) -> dict:
+    """Only "my street today" (``--only street``): as the bench's administrator, and as the
+    street's own administrator at ``/street/`` (their landing page)."""
+    from sqlalchemy import select
+
+    from wastesort.accounts.models import Role, User
+    from wastesort.extensions import db
+
+    (url,) = street_urls(app)
+    township_id = int(url.rsplit("/", 1)[1])
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.username == "bench-street")) is None:
+            street = User(username="bench-street", role=Role.STREET_ADMIN,
+                          township_id=township_id)
+            street.set_password("bench-password")
+            db.session.add(street)
+            db.session.commit()
+    timings = {}
+    for username, page in (("bench-admin", url), ("bench-street", "/street/")):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username,
+                                               "password": "bench-password"})
+        assert response.status_code in (302, 303), response.status_code
+        timings[f"{page} ({username})"] = p95_ms(client, page, n=100)
+    return timings
 
 
 def search_urls(app) -> list[str]:
@@ -267,9 +314,10 @@ def main() -> None:
     parser.add_argument("--database-url", help="an already seeded PostgreSQL city, e.g. "
                         "postgresql+psycopg://postgres@127.0.0.1:5432/city_pages_pg (a copy: the "
                         "bench writes to it)")
-    parser.add_argument("--only", choices=["pages", "memory"],
-                        help="run only this part (memory: pages and peak RSS) and print it "
-                             "(bench/results is left alone)")
+    parser.add_argument("--only", choices=["pages", "memory", "street"],
+                        help="run only this part (memory: pages and peak RSS; street: only "
+                             "\"my street today\", 100 requests each as an administrator and "
+                             "as the street's own) and print it (bench/results is left alone)")
     args = parser.parse_args()
     if not args.instance and not args.database_url:
         parser.error("give --instance (SQLite) or --database-url (PostgreSQL)")
@@ -289,6 +337,9 @@ def run(args, instance: Path, database_url: str | None) -> None:
                                  "(wastesort demo seed --scale city)")
             seed_demo(scale="city", days=365)
     ensure_users(app)
+    if args.only == "street":
+        print(json.dumps({"street_page_p95_ms": street_page(app)}, indent=2))
+        return
     result = {"pages_p95_ms": pages(app)}
     if args.only == "pages":
         print(json.dumps(result, indent=2))

@@ -49,6 +49,7 @@ def login_required_for(bp: Blueprint) -> None:
 
 NAV = (
     # endpoint, label, roles that see it
+    ("street_pages.today", lazy_gettext("My street"), (Role.STREET_ADMIN,)),
     ("dashboard.index", lazy_gettext("Dashboard"), tuple(Role)),
     ("collection_pages.index", lazy_gettext("Collections"), tuple(Role)),
     ("community_pages.index", lazy_gettext("Communities"),

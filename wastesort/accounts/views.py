@@ -36,6 +36,8 @@ def landing_url(user: User) -> str:
     """Where a user starts: point staff at the collection form, everyone else the dashboard."""
     if user.role is Role.POINT_STAFF:
         return url_for("collection_pages.index")
+    if user.role is Role.STREET_ADMIN:
+        return url_for("street_pages.today")
     return url_for("dashboard.index")
 
 
