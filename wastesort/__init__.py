@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .areas.views import bp as communities_bp
     from .bins.views import bp as bins_bp
+    from .collections.post_views import bp as post_bp
     from .collections.views import bp as collections_bp
     from .dashboard.views import bp as dashboard_bp
     from .facilities.views import bp as facilities_bp
@@ -60,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from .street.views import bp as street_bp
 
     for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
-                      households_bp, bins_bp, points_bp, facilities_bp, collections_bp,
+                      households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
                       picker_bp, street_bp):
         app.register_blueprint(blueprint)
     init_pages(app)

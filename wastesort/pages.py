@@ -50,6 +50,7 @@ def login_required_for(bp: Blueprint) -> None:
 NAV = (
     # endpoint, label, roles that see it
     ("street_pages.today", lazy_gettext("My street"), (Role.STREET_ADMIN,)),
+    ("post_pages.index", lazy_gettext("Post collections"), (Role.POINT_STAFF,)),
     ("dashboard.index", lazy_gettext("Dashboard"), tuple(Role)),
     ("collection_pages.index", lazy_gettext("Collections"), tuple(Role)),
     ("community_pages.index", lazy_gettext("Communities"),

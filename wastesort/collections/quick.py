@@ -32,6 +32,7 @@ from .models import Collection
 from .service import MAX_KEY_LENGTH, PostingRules, body_of, post_batch
 
 POSTINGS_SHOWN = 50  # a point posts a handful a day; the collections page has them all
+STAFF_ONLY = _l("This page is for recycling-point staff: others post on the Collections page.")
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class Box:
     weight_kg: int | None
     idempotency_key: str
     confirmed_kg: int | None = None
+    unreadable: bool = False  # something was typed that is not a whole number (the form says)
 
 
 @dataclass
@@ -71,12 +73,13 @@ def post_boxes(user: User, day: dt.date | None, boxes: list[Box]) -> Answer:
     Sent back without storing anything: any message (by box, for the day, for the form), or a
     box that repeats a recent posting and is not confirmed."""
     if user.role is not Role.POINT_STAFF:
-        raise Forbidden(_l("This page is for recycling-point staff; post on the Collections "
-                           "page."))
+        raise Forbidden(STAFF_ONLY)
     answer = Answer()
     filled = [box for box in boxes if box.weight_kg is not None]
+    unreadable = any(box.unreadable for box in boxes)
     if not filled:
-        answer.form_errors.append(_l("Enter the weight of at least one category."))
+        if not unreadable:
+            answer.form_errors.append(_l("Enter the weight of at least one category."))
         return answer
     point_id = user.recycling_point_id
     records = [batch_record(point_id, day, box) for box in filled]
@@ -113,7 +116,8 @@ def post_boxes(user: User, day: dt.date | None, boxes: list[Box]) -> Answer:
             point_id, day, {b.category: b.weight_kg for b in fresh
                             if b.confirmed_kg != b.weight_kg},
             poster_id=user.id, own_keys=[r["idempotency_key"] for r in records])
-    if answer.box_errors or answer.day_errors or answer.form_errors or answer.near_duplicates:
+    if (unreadable or answer.box_errors or answer.day_errors or answer.form_errors
+            or answer.near_duplicates):
         return answer
     try:
         outcomes = post_batch(user, records)

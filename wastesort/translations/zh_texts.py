@@ -675,4 +675,26 @@ ZH = {
     "Communities below %(p)s": "覆盖率低于 %(p)s 的社区",
     "%(n)s, lowest first": "共 %(n)s 个，按覆盖率从低到高",
     "Every community with households is at or above %(p)s.": "所有有住户的社区覆盖率均已达到 %(p)s。",
+    # the phone posting screen of point staff (/post)
+    "Post collections": "快速填报",
+    "This page is for recycling-point staff: others post on the Collections page.":
+        "此页面供回收点工作人员使用，其他角色请在“收运填报”页面填报。",
+    "Enter the weight of at least one category.": "请至少填写一个类别的重量。",
+    "The form is incomplete; enter the weights again.": "表单不完整，请重新填写重量。",
+    "This box was saved already from this form: %(weight)s kg on %(day)s. Send again to post the new figure as well.":
+        "本表单已保存过此项：%(day)s %(weight)s 千克。如需另外填报新的重量，请再次提交。",
+    "%(weight)s kg of %(category)s": "%(category)s %(weight)s 千克",
+    "Saved for %(day)s: %(items)s.": "已保存%(day)s的收运量：%(items)s。",
+    "Already saved (the form was sent twice), counted once: %(items)s.":
+        "已保存过（表单重复提交），只计一次：%(items)s。",
+    "The same weight was posted for this category at %(time)s, less than %(minutes)s minutes ago.":
+        "该类别在 %(time)s 已填报过相同重量（不到 %(minutes)s 分钟前）。",
+    "Post it again anyway? Otherwise change or clear the marked boxes.":
+        "仍要再次填报吗？否则请修改或清空标出的重量。",
+    "Post anyway": "仍然填报",
+    "Today, %(day)s": "今日（%(day)s）",
+    "In all": "合计",
+    "posted at %(time)s by %(name)s": "%(name)s 于 %(time)s 填报",
+    "Nothing posted for today yet.": "今天还没有填报。",
+    "All postings": "全部填报记录",
 }
