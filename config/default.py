@@ -28,6 +28,21 @@ COLLECTION_BATCH_MAX = 1_000
 # under a fresh page's keys); 0 never asks. At most a day (1440).
 NEAR_DUPLICATE_MINUTES = 10
 
+# Facility intake: weighbridge tickets (wastesort/intake; figures: docs/metrics.md).
+INTAKE_MAX_WEIGHT_KG = 60_000  # one ticket's net weight (a loaded compactor truck: ~20,000)
+INTAKE_BACKDATE_DAYS = 31  # how old a ticket operators may post or void (a month's export)
+INTAKE_BATCH_MAX = 1_000  # tickets in one API batch (an import takes up to IMPORT_MAX_ROWS)
+# Collected against received: a stream's gap, either way, beyond this % of what was collected
+# is flagged (and alerted, once a day); mixed transport needs a sorted stream short and
+# residual waste over, each beyond its own tolerance.
+INTAKE_GAP_TOLERANCE_PERCENT = {"recyclable": 10, "hazardous": 10, "kitchen": 5, "residual": 5}
+# Resource-utilisation rate: the share of each treatment's tonnage that counts as recovered
+# (0 to 1). Set them from the city's own method; these defaults count the bottom ash of
+# incineration used as building material, the biogas, oil and compost of kitchen waste and the
+# wood and metal of bulky waste, and nothing of landfill or hazardous-waste disposal.
+RESOURCE_UTILISATION_COEFFICIENTS = {"incineration": 0.15, "kitchen_waste": 0.5,
+                                     "hazardous_waste": 0.0, "landfill": 0.0, "other": 0.3}
+
 # Household import (wastesort/households/upload_limits.py). Refused before parsing: more rows
 # than this, or an XLSX that unpacks larger or is compressed more than this ("zip bombs").
 IMPORT_MAX_ROWS = 100_000

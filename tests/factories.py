@@ -6,7 +6,7 @@ type; one user per role (password ``password123``) scoped to township/point "a1"
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wastesort.accounts.models import Role, User
 from wastesort.areas.models import Community, District, Township, TownshipKind
@@ -14,7 +14,7 @@ from wastesort.bins.models import SortingBin
 from wastesort.collections.models import Collection
 from wastesort.enums import FacilityType, WasteCategory
 from wastesort.extensions import db
-from wastesort.facilities.models import TreatmentFacility
+from wastesort.facilities.models import FacilityCapacity, TreatmentFacility
 from wastesort.households.models import Household
 from wastesort.points.models import PointKind, RecyclingPoint
 
@@ -28,6 +28,7 @@ class City:
     communities: dict[str, Community]
     points: dict[str, RecyclingPoint]
     users: dict[str, User]
+    facilities: dict[str, TreatmentFacility] = field(default_factory=dict)  # by type
 
 
 def small_city() -> City:
@@ -51,18 +52,36 @@ def small_city() -> City:
         for category in WasteCategory:
             db.session.add(SortingBin(community=community, serial=f"S{n}{category.value[:3]}",
                                       category=category, capacity_l=240))
-    for n, facility_type in enumerate(FacilityType):
-        db.session.add(TreatmentFacility(name=f"facility {n}", district=da,
-                                         facility_type=facility_type, capacity_t_per_day=100))
+    # one facility of each type but landfill (the city landfills nothing; a test needing one
+    # adds it), each with 100 t/day in force since long before any test's day
+    facilities = {}
+    for n, facility_type in enumerate(t for t in FacilityType if t is not FacilityType.LANDFILL):
+        facilities[facility_type.value] = add_facility(f"facility {n}", facility_type, 100, da)
     db.session.flush()
     users = {
         "admin": make_user("admin", Role.ADMIN),
         "manager": make_user("manager", Role.MANAGER),
         "street": make_user("street", Role.STREET_ADMIN, township_id=townships["a1"].id),
         "staff": make_user("staff", Role.POINT_STAFF, recycling_point_id=points["a1"].id),
+        "operator": make_user("operator", Role.FACILITY_OPERATOR,
+                              treatment_facility_id=facilities["incineration"].id),
     }
     db.session.commit()
-    return City({"a": da, "b": dbb}, townships, communities, points, users)
+    return City({"a": da, "b": dbb}, townships, communities, points, users, facilities)
+
+
+CAPACITY_SINCE = dt.date(2000, 1, 1)
+
+
+def add_facility(name: str, facility_type: FacilityType, capacity_t_per_day: int,
+                 district: District, since: dt.date = CAPACITY_SINCE) -> TreatmentFacility:
+    """A facility with its capacity in force from ``since`` (the session is not committed)."""
+    facility = TreatmentFacility(name=name, district=district, facility_type=facility_type,
+                                 capacity_t_per_day=capacity_t_per_day)
+    db.session.add(facility)
+    db.session.add(FacilityCapacity(facility=facility, effective_from=since,
+                                    capacity_t_per_day=capacity_t_per_day))
+    return facility
 
 
 def make_user(username: str, role: Role, **scope) -> User:

@@ -22,7 +22,7 @@ from wastesort.timeutil import local_today
 
 from .factories import add_households
 
-NO_DRIFT = {"household_tallies": [], "daily_tonnage": []}
+NO_DRIFT = {"household_tallies": [], "daily_tonnage": [], "daily_intake": []}
 
 
 def record(city, weight_kg, day=None, category="kitchen"):

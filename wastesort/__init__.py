@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .home.views import bp as home_bp
     from .households.views import bp as households_bp
+    from .intake.views import bp as intake_bp
     from .pages import init_pages
     from .picker import bp as picker_bp
     from .picker import init_picker
@@ -62,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
                       households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
-                      picker_bp, street_bp):
+                      picker_bp, street_bp, intake_bp):
         app.register_blueprint(blueprint)
     init_pages(app)
     init_picker(app)

@@ -111,6 +111,27 @@ def _complete_and_check(app: Flask) -> None:
         raise ConfigError(f"MAIL_LOCALE: must be one of {', '.join(cfg['LANGUAGES'])} (or "
                           f"empty for BABEL_DEFAULT_LOCALE), got {cfg['MAIL_LOCALE']!r}")
     _check_household_code(cfg)
+    _check_intake(cfg)
+
+
+def _check_intake(cfg) -> None:
+    """The weighbridge settings: positive whole limits, a tolerance in % for each of the four
+    streams, a coefficient from 0 to 1 for each kind of treatment."""
+    for key in ("INTAKE_MAX_WEIGHT_KG", "INTAKE_BACKDATE_DAYS", "INTAKE_BATCH_MAX"):
+        value = cfg.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
+    for key, names, low, high in (
+            ("INTAKE_GAP_TOLERANCE_PERCENT", ("recyclable", "hazardous", "kitchen", "residual"),
+             0, 100),
+            ("RESOURCE_UTILISATION_COEFFICIENTS",
+             ("incineration", "kitchen_waste", "hazardous_waste", "landfill", "other"), 0, 1)):
+        value = cfg.get(key)
+        if not isinstance(value, dict) or set(value) != set(names) or any(
+                isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high
+                for v in value.values()):
+            raise ConfigError(f"{key}: must map each of {', '.join(names)} to a number from "
+                              f"{low} to {high}, got {value!r}")
 
 
 def _check_household_code(cfg) -> None:

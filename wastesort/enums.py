@@ -29,6 +29,7 @@ class FacilityType(enum.StrEnum):
     HAZARDOUS_WASTE = "hazardous_waste"
     RECYCLABLES_SORTING = "recyclables_sorting"
     OTHER = "other"
+    LANDFILL = "landfill"  # sanitary landfill: the seed's "zero landfill" is a figure of it
 
 
 # Which facilities treat which waste stream (docs/metrics.md, "stream utilisation").
@@ -38,6 +39,12 @@ STREAM_FACILITY = {
     WasteCategory.HAZARDOUS: FacilityType.HAZARDOUS_WASTE,
     WasteCategory.RECYCLABLE: FacilityType.RECYCLABLES_SORTING,
 }
+
+# Harmless treatment (无害化处理) in the national statistics: sanitary landfill, incineration,
+# biological treatment of kitchen waste and the disposal of hazardous waste; sorting
+# recyclables is recovery, not treatment (docs/metrics.md, "Harmless-treatment rate").
+HARMLESS_TREATMENT = (FacilityType.INCINERATION, FacilityType.LANDFILL,
+                      FacilityType.KITCHEN_WASTE, FacilityType.HAZARDOUS_WASTE)
 
 
 def enum_column_type(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -5,17 +5,26 @@ from .areas.models import Community, District, Township, TownshipKind
 from .bins.models import BinStatus, SortingBin
 from .collections.models import Collection
 from .collections.tonnage import DailyTonnage
-from .facilities.models import TreatmentFacility
+from .facilities.models import FacilityCapacity, TreatmentFacility
 from .households.models import Household
 from .households.tally import HouseholdTally
 from .inspections.models import Inspection, InspectionPhoto
 from .inspections.tally import DailyInspectionTally
+from .intake.aggregate import DailyIntake
+from .intake.models import WeighbridgeTicket
 from .points.models import PointKind, RecyclingPoint
-from .reports.models import CapacityAlert, Delivery, Report, Subscription  # noqa: F401
+from .reports.models import (  # noqa: F401
+    CapacityAlert,
+    Delivery,
+    IntakeAlert,
+    Report,
+    Subscription,
+)
 
 __all__ = [
     "ApiToken", "BinStatus", "Collection", "Community", "DailyTonnage", "District", "Household",
     "HouseholdTally", "Inspection", "InspectionPhoto", "DailyInspectionTally", "LoginSession",
     "PointKind",
     "RecyclingPoint", "Role", "SortingBin", "Township", "TownshipKind", "TreatmentFacility", "User",
+    "DailyIntake", "FacilityCapacity", "WeighbridgeTicket",
 ]

@@ -51,8 +51,10 @@ NAV = (
     # endpoint, label, roles that see it
     ("street_pages.today", lazy_gettext("My street"), (Role.STREET_ADMIN,)),
     ("post_pages.index", lazy_gettext("Post collections"), (Role.POINT_STAFF,)),
+    ("intake_pages.index", lazy_gettext("Weighbridge"), (Role.FACILITY_OPERATOR,)),
     ("dashboard.index", lazy_gettext("Dashboard"), tuple(Role)),
-    ("collection_pages.index", lazy_gettext("Collections"), tuple(Role)),
+    ("collection_pages.index", lazy_gettext("Collections"),
+     tuple(r for r in Role if r is not Role.FACILITY_OPERATOR)),
     ("community_pages.index", lazy_gettext("Communities"),
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("household_pages.index", lazy_gettext("Households"),
@@ -62,6 +64,7 @@ NAV = (
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("facility_pages.index", lazy_gettext("Facilities"),
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("intake_pages.facilities", lazy_gettext("Facility intake"), (Role.ADMIN, Role.MANAGER)),
     ("reports.index", lazy_gettext("Reports"), (Role.ADMIN, Role.MANAGER)),
     ("users.index", lazy_gettext("Users"), (Role.ADMIN,)),
 )
@@ -95,6 +98,7 @@ ROLE_LABELS = {
     Role.STREET_ADMIN: lazy_gettext("Street administrator"),
     Role.POINT_STAFF: lazy_gettext("Recycling-point staff"),
     Role.INSPECTOR: lazy_gettext("Inspector"),
+    Role.FACILITY_OPERATOR: lazy_gettext("Facility operator"),
 }
 
 

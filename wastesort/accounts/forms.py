@@ -28,6 +28,8 @@ class UserForm(FlaskForm):
                               choices=[], validate_choice=False)
     recycling_point_id = PickerField(_l("Recycling point (point staff)"), kind="points",
                                      active_only=True)
+    treatment_facility_id = SelectField(_l("Treatment facility (facility operators)"),
+                                        coerce=optional_int, choices=[], validate_choice=False)
     email = EmailField(_l("E-mail"))
     password = PasswordField(_l("Password"))
     active = BooleanField(_l("Active"), default=True)
@@ -36,11 +38,13 @@ class UserForm(FlaskForm):
         self.role.choices = [(r.value, role_label(r)) for r in Role]
         self.township_id.choices = [("", "—")] + [(t.id, f"{t.district.name} · {t.name}")
                                                   for t in townships]
+        self.treatment_facility_id.choices = [("", "—")] + facility_choices()
 
     def data_for_service(self, creating: bool) -> dict:
         data = {"role": self.role.data, "email": (self.email.data or "").strip() or None,
                 "township_id": self.township_id.data,
-                "recycling_point_id": self.recycling_point_id.data}
+                "recycling_point_id": self.recycling_point_id.data,
+                "treatment_facility_id": self.treatment_facility_id.data}
         if creating:
             data.update(username=self.username.data, password=self.password.data or "")
         else:
@@ -48,3 +52,12 @@ class UserForm(FlaskForm):
             if self.password.data:
                 data["password"] = self.password.data
         return data
+
+
+def facility_choices() -> list[tuple[int, str]]:
+    """(id, name) of every treatment facility, by name: a facility operator's scope."""
+    from ..extensions import db
+    from ..facilities.models import TreatmentFacility
+
+    return [(f.id, f.name) for f in db.session.scalars(
+        db.select(TreatmentFacility).order_by(TreatmentFacility.name))]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..areas.models import Township
 from ..enums import enum_column_type
 from ..extensions import db
+from ..facilities.models import TreatmentFacility
 from ..points.models import RecyclingPoint
 from ..timeutil import utcnow
 from ..types import UtcDateTime
@@ -20,6 +21,7 @@ class Role(enum.StrEnum):
     STREET_ADMIN = "street_admin"  # keeps the registry of one township
     POINT_STAFF = "point_staff"  # posts the collections of one recycling point
     INSPECTOR = "inspector"  # 督导员: inspects the sorting in the communities of one township
+    FACILITY_OPERATOR = "facility_operator"  # posts the weighbridge tickets of one facility
 
 
 class User(UserMixin, db.Model):
@@ -31,6 +33,8 @@ class User(UserMixin, db.Model):
                         name="point_staff_has_point"),
         CheckConstraint("role != 'inspector' OR township_id IS NOT NULL",
                         name="inspector_has_township"),
+        CheckConstraint("role != 'facility_operator' OR treatment_facility_id IS NOT NULL",
+                        name="facility_operator_has_facility"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +43,8 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column_type(Role, "user_role"))
     township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
     recycling_point_id: Mapped[int | None] = mapped_column(ForeignKey("recycling_points.id"))
+    treatment_facility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_facilities.id"))
     email: Mapped[str | None] = mapped_column(String(254))
     locale: Mapped[str | None] = mapped_column(String(16))  # chosen language, else the browser's
     active: Mapped[bool] = mapped_column(default=True)
@@ -46,6 +52,7 @@ class User(UserMixin, db.Model):
 
     township: Mapped[Township | None] = relationship()
     recycling_point: Mapped[RecyclingPoint | None] = relationship()
+    treatment_facility: Mapped[TreatmentFacility | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -17,6 +17,8 @@ class UserSchema(ma.Schema):
     role = Choice(Role, required=True)
     township_id = Id(allow_none=True, metadata={"description": "Street administrators only."})
     recycling_point_id = Id(allow_none=True, metadata={"description": "Point staff only."})
+    treatment_facility_id = Id(allow_none=True, metadata={
+        "description": "Facility operators only."})
     email = ma.fields.String(allow_none=True, validate=validate_email,
                              metadata={"format": "email"})
     locale = ma.fields.String(dump_only=True, allow_none=True)
@@ -30,6 +32,7 @@ class UserUpdateSchema(PatchSchema):
     role = Choice(Role)
     township_id = Id(allow_none=True)
     recycling_point_id = Id(allow_none=True)
+    treatment_facility_id = Id(allow_none=True)
     email = ma.fields.String(allow_none=True, validate=validate_email,
                              metadata={"format": "email"})
     active = Bool()

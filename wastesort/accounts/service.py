@@ -24,7 +24,8 @@ ONLY_THEY_HAVE_A_TOWNSHIP = _l("Only street administrators and inspectors have a
 
 
 def create_user(*, username: str, password: str, role: Role | str, email: str | None = None,
-                township_id: int | None = None, recycling_point_id: int | None = None) -> User:
+                township_id: int | None = None, recycling_point_id: int | None = None,
+                treatment_facility_id: int | None = None) -> User:
     """Add a user to the session (the caller commits). Raises RuleViolation per field."""
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -51,6 +52,7 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
             errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
     elif recycling_point_id is not None:
         errors["recycling_point_id"] = [_l("Only point staff have a recycling point.")]
+    check_facility_scope(errors, role, treatment_facility_id)
     if email is not None:
         email, problem = clean_email(email)
         if problem is not None:
@@ -58,7 +60,8 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
     if errors:
         raise RuleViolation(errors)
     user = User(username=username, role=role, email=email or None, township_id=township_id,
-                recycling_point_id=recycling_point_id)
+                recycling_point_id=recycling_point_id,
+                treatment_facility_id=treatment_facility_id)
     user.set_password(password)
     db.session.add(user)
     return user
@@ -86,7 +89,8 @@ def get_user(admin: User, user_id: int) -> User:
 def add_user(admin: User, data: dict) -> User:
     """An administrator creates a user (create_user's rules) and commits."""
     require_roles(admin, Role.ADMIN)
-    fields = ("username", "password", "role", "email", "township_id", "recycling_point_id")
+    fields = ("username", "password", "role", "email", "township_id", "recycling_point_id",
+              "treatment_facility_id")
     user = create_user(**{f: data.get(f) for f in fields})
     db.session.commit()
     return user
@@ -119,6 +123,9 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
         errors["recycling_point_id"] = [_l("Point staff need an existing recycling point.")]
     elif role is not Role.POINT_STAFF and point_id is not None:
         errors["recycling_point_id"] = [_l("Only point staff have a recycling point.")]
+    facility_id = data.get("treatment_facility_id", user.treatment_facility_id
+                           if role is Role.FACILITY_OPERATOR else None)
+    check_facility_scope(errors, role, facility_id)
     if "password" in data and len(data["password"] or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = [_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
     if user.id == admin.id and (role is not Role.ADMIN or data.get("active") is False):
@@ -129,10 +136,12 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
     # Sessions opened under the old password or the old rights end: a stolen cookie no longer
     # works, and nobody keeps rights taken away (the administrator's own page stays logged in).
     if (data.get("password") or data.get("active") is False
-            or (role, township_id, point_id)
-            != (user.role, user.township_id, user.recycling_point_id)):
+            or (role, township_id, point_id, facility_id)
+            != (user.role, user.township_id, user.recycling_point_id,
+                user.treatment_facility_id)):
         sessions.end_all_of(user.id, except_current=user.id == admin.id)
     user.role, user.township_id, user.recycling_point_id = role, township_id, point_id
+    user.treatment_facility_id = facility_id
     if "email" in data:
         user.email = data["email"] or None
     if data.get("active") is not None:
@@ -141,3 +150,17 @@ def update_user(admin: User, user_id: int, data: dict) -> User:
         user.set_password(data["password"])
     db.session.commit()
     return user
+
+
+def check_facility_scope(errors: dict, role, facility_id) -> None:
+    """A facility operator has exactly one existing treatment facility; nobody else has
+    one."""
+    from ..facilities.models import TreatmentFacility
+
+    if role is Role.FACILITY_OPERATOR:
+        if get_by_id(TreatmentFacility, facility_id) is None:
+            errors["treatment_facility_id"] = [_l("A facility operator needs an existing "
+                                                  "treatment facility.")]
+    elif facility_id is not None:
+        errors["treatment_facility_id"] = [_l("Only facility operators have a treatment "
+                                              "facility.")]

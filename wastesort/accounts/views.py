@@ -38,6 +38,8 @@ def landing_url(user: User) -> str:
         return url_for("collection_pages.index")
     if user.role is Role.STREET_ADMIN:
         return url_for("street_pages.today")
+    if user.role is Role.FACILITY_OPERATOR:
+        return url_for("intake_pages.index")
     return url_for("dashboard.index")
 
 

@@ -53,6 +53,8 @@ def init_api(app: Flask) -> None:
     from ..collections.api import blp as collections_blp
     from ..facilities.api import blp as facilities_blp
     from ..households.api import blp as households_blp
+    from ..intake.api import blp as tickets_blp
+    from ..intake.api import figures_blp as intake_blp
     from ..metrics.api import blp as figures_blp
     from ..points.api import blp as points_blp
     from .core import api, spec_kwargs
@@ -72,5 +74,5 @@ def init_api(app: Flask) -> None:
     api.ma_plugin.converter.add_attribute_function(_configured_maximum(app))
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
-                collections_blp, figures_blp, accounts_blp):
+                collections_blp, figures_blp, accounts_blp, tickets_blp, intake_blp):
         api.register_blueprint(blp)

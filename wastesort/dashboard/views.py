@@ -44,7 +44,8 @@ def _scope() -> tuple[int | None, Township | None]:
         return district_id, None
     if current_user.role in TOWNSHIP_ROLES:
         return None, current_user.township
-    return None, current_user.recycling_point.township
+    point = current_user.recycling_point  # a facility operator has none: the city's figures
+    return None, point.township if point is not None else None
 
 
 @bp.get("/")

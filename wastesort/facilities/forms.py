@@ -14,6 +14,7 @@ TYPE_LABELS = {
     FacilityType.HAZARDOUS_WASTE: _l("hazardous-waste treatment"),
     FacilityType.RECYCLABLES_SORTING: _l("recyclables sorting"),
     FacilityType.OTHER: _l("other"),
+    FacilityType.LANDFILL: _l("sanitary landfill"),
 }
 
 

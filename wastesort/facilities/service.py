@@ -1,8 +1,15 @@
-"""Treatment facilities: city infrastructure whose active capacities add up to the city's
+"""Treatment facilities: city infrastructure whose capacities in force add up to the city's
 disposal capacity (docs/metrics.md). Only administrators change them; administrators,
 managers and street administrators read them (the capacity figures concern everyone), point
 staff do not. Already-typed dicts in, RuleViolation by field out; commits.
+
+The registry keeps a facility's design capacity and whether it is in operation; the capacity
+the figures use has a history (facilities/capacity.py). A new facility's history starts on
+``in_service_from`` (today by default); changing the capacity or the active flag here changes
+it from today on (capacity 0 while not active). Another day: facilities/capacity.py.
 """
+
+import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,10 +21,11 @@ from ..enums import FacilityType
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..rules import apply, check_choice, check_int, check_text, commit_unique, get_by_id
-from .models import TreatmentFacility
+from ..timeutil import local_today
+from .capacity import EARLIEST_DAY, MAX_CAPACITY_T_PER_DAY, record
+from .models import FacilityCapacity, TreatmentFacility
 
 FIELDS = ("name", "district_id", "facility_type", "capacity_t_per_day", "active")
-MAX_CAPACITY_T_PER_DAY = 100_000
 NAME_TAKEN = _l("A facility of this name exists.")
 READERS = (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)
 
@@ -45,28 +53,41 @@ def get_facility(user: User, facility_id: int) -> TreatmentFacility:
 
 
 def create_facility(user: User, data: dict) -> TreatmentFacility:
-    """Add a facility: name, district_id, facility_type, capacity_t_per_day, active."""
+    """Add a facility: name, district_id, facility_type, capacity_t_per_day, active, and
+    in_service_from (the first day its capacity counts; today when not given)."""
     require_roles(user, Role.ADMIN)
     data = dict(data)
     errors = _check(data, creating=True)
+    since = data.pop("in_service_from", None) or local_today()
+    if not isinstance(since, dt.date) or not EARLIEST_DAY <= since <= local_today():
+        errors["in_service_from"] = [_l("Enter a day from %(first)s to today.",
+                                        first=EARLIEST_DAY.isoformat())]
     if errors:
         raise RuleViolation(errors)
     facility = TreatmentFacility(active=True)
     apply(facility, data, FIELDS)
     db.session.add(facility)
+    db.session.add(FacilityCapacity(facility=facility, effective_from=since,
+                                    capacity_t_per_day=facility.capacity_t_per_day
+                                    if facility.active else 0, created_by_id=user.id))
     commit_unique("name", NAME_TAKEN)
     return facility
 
 
 def update_facility(user: User, facility_id: int, data: dict) -> TreatmentFacility:
-    """Change the given fields (deactivating removes its capacity from the city's)."""
+    """Change the given fields; a new capacity or active flag counts from today on
+    (deactivating removes its capacity from the city's)."""
     require_roles(user, Role.ADMIN)
     facility = get_facility(user, facility_id)
     data = dict(data)
     errors = _check(data, creating=False, current=facility)
     if errors:
         raise RuleViolation(errors)
+    before = (facility.capacity_t_per_day, facility.active)
     apply(facility, data, FIELDS)
+    if (facility.capacity_t_per_day, facility.active) != before:
+        record(facility.id, local_today(), facility.capacity_t_per_day if facility.active
+               else 0, None, user.id)
     commit_unique("name", NAME_TAKEN)
     return facility
 

@@ -1,4 +1,10 @@
-"""Daily tonnage against the disposal capacity of the active treatment facilities."""
+"""Daily tonnage against the disposal capacity in force each day.
+
+A facility's capacity has a history (``facility_capacities``: a new line, maintenance, a
+closure, a planned change entered ahead), so a past day is measured against the capacity it
+had then. The periods are few (a handful per facility), so a range of days reads the periods
+once and steps through the days; the tonnage is summed in SQL.
+"""
 
 import datetime as dt
 
@@ -8,27 +14,56 @@ from sqlalchemy import func, select
 from ..collections.tonnage import DailyTonnage
 from ..enums import STREAM_FACILITY, FacilityType, WasteCategory
 from ..extensions import db
-from ..facilities.models import TreatmentFacility
+from ..facilities.models import FacilityCapacity, TreatmentFacility
+from ..timeutil import local_today
 from .formulas import capacity_status, headroom_t, tonnes, utilisation_percent
 
 MAX_RANGE_DAYS = 366
 
 
-def capacity_by_type() -> dict[FacilityType, int]:
-    """Tonnes per day the active facilities of each type can treat."""
-    rows = db.session.execute(
-        select(TreatmentFacility.facility_type, func.sum(TreatmentFacility.capacity_t_per_day))
-        .where(TreatmentFacility.active)
-        .group_by(TreatmentFacility.facility_type)
-    )
-    totals = dict.fromkeys(FacilityType, 0)
-    totals.update({t: int(total) for t, total in rows})
+def facility_capacities(first: dt.date, last: dt.date) -> dict[int, list[int]]:
+    """{facility id: [t/day in force on each day from ``first`` to ``last``]}: each day takes
+    the facility's period that started last on or before it (0 before its first period)."""
+    count = (last - first).days + 1
+    by_facility: dict[int, list[int]] = {}
+    periods = db.session.execute(
+        select(FacilityCapacity.treatment_facility_id, FacilityCapacity.effective_from,
+               FacilityCapacity.capacity_t_per_day)
+        .where(FacilityCapacity.effective_from <= last)
+        .order_by(FacilityCapacity.treatment_facility_id, FacilityCapacity.effective_from))
+    for facility_id, start, capacity in periods:
+        days = by_facility.setdefault(facility_id, [0] * count)
+        offset = max((start - first).days, 0)
+        days[offset:] = [capacity] * (count - offset)  # until a later period replaces it
+    return by_facility
+
+
+def facility_types() -> dict[int, FacilityType]:
+    return {i: FacilityType(t) for i, t in db.session.execute(
+        select(TreatmentFacility.id, TreatmentFacility.facility_type))}
+
+
+def capacity_by_type_days(first: dt.date, last: dt.date) -> list[dict[FacilityType, int]]:
+    """Tonnes per day the facilities of each type can treat, on each day of the range."""
+    types = facility_types()
+    totals = [dict.fromkeys(FacilityType, 0) for _ in range((last - first).days + 1)]
+    for facility_id, days in facility_capacities(first, last).items():
+        facility_type = types[facility_id]
+        for index, capacity in enumerate(days):
+            totals[index][facility_type] += capacity
     return totals
 
 
-def city_capacity_t_per_day() -> int:
-    """The city's disposal capacity: the sum over active facilities (29,000 t/day in the demo)."""
-    return sum(capacity_by_type().values())
+def capacity_by_type(day: dt.date | None = None) -> dict[FacilityType, int]:
+    """Tonnes per day the facilities of each type can treat on ``day`` (today by default)."""
+    day = day or local_today()
+    return capacity_by_type_days(day, day)[0]
+
+
+def city_capacity_t_per_day(day: dt.date | None = None) -> int:
+    """The city's disposal capacity on ``day`` (today by default): the sum over the
+    facilities of the capacity in force (29,000 t/day in the demo)."""
+    return sum(capacity_by_type(day).values())
 
 
 def tonnage_by_day_and_category(first: dt.date, last: dt.date) -> dict[dt.date, dict]:
@@ -76,16 +111,14 @@ def day_figures(day: dt.date, kg_by_category: dict, capacity: dict[FacilityType,
 
 
 def daily_capacity(first: dt.date, last: dt.date) -> list[dict]:
-    """Every local day from ``first`` to ``last`` inclusive, days without postings included.
-
-    Capacity is today's: facilities carry no history of their capacity.
-    """
+    """Every local day from ``first`` to ``last`` inclusive, days without postings included,
+    each against the capacity in force that day."""
     if last < first:
         raise ValueError("the range ends before it starts")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise ValueError(f"at most {MAX_RANGE_DAYS} days at once")
-    capacity = capacity_by_type()
+    capacities = capacity_by_type_days(first, last)
     warning = current_app.config["CAPACITY_WARNING_PERCENT"]
     kg = tonnage_by_day_and_category(first, last)
-    days = ((first + dt.timedelta(days=n)) for n in range((last - first).days + 1))
-    return [day_figures(day, kg.get(day, {}), capacity, warning) for day in days]
+    return [day_figures(first + dt.timedelta(days=n), kg.get(first + dt.timedelta(days=n), {}),
+                        capacity, warning) for n, capacity in enumerate(capacities)]

@@ -49,3 +49,67 @@ def per_thousand(count: int, households: int) -> float | None:
     if not households:
         return None
     return round(1000 * count / households, 2)
+
+
+# --- the chain to treatment (docs/metrics.md, "The chain to treatment") --------------------
+
+def gap_t(collected_t: float, received_t: float) -> float:
+    """Tonnes collected that did not arrive at a facility (negative: more arrived)."""
+    return round(collected_t - received_t, 3)
+
+
+def gap_percent(collected_t: float, received_t: float) -> float | None:
+    return percent(gap_t(collected_t, received_t), collected_t)
+
+
+def beyond_tolerance(collected_t: float, received_t: float, tolerance_percent: float) -> bool:
+    """Whether the gap, either way, is larger than ``tolerance_percent`` of what was
+    collected; with nothing collected, whether anything arrived at all."""
+    if not collected_t:
+        return received_t > 0
+    return 100 * abs(collected_t - received_t) > tolerance_percent * collected_t
+
+
+def mixed_transport_t(sorted_streams: dict, residual: tuple[float, float],
+                      tolerances: dict) -> tuple[list, float]:
+    """Sorted waste that arrived as residual waste: (the sorted streams short beyond their
+    tolerance, the tonnes mixed), given {stream: (collected_t, received_t)} of the sorted
+    streams and (collected_t, received_t) of residual waste. Flagged only when a sorted stream
+    is short beyond its tolerance *and* residual waste is over beyond its own: the missing
+    tonnes turned up under another name. The tonnes mixed are the smaller of the two."""
+    short = [s for s, (c, r) in sorted_streams.items()
+             if c - r > 0 and beyond_tolerance(c, r, tolerances[s])]
+    collected, received = residual
+    surplus = received - collected
+    if not short or surplus <= 0 or not beyond_tolerance(collected, received,
+                                                         tolerances["residual"]):
+        return [], 0.0
+    shortfall = sum(sorted_streams[s][0] - sorted_streams[s][1] for s in short)
+    return short, round(min(shortfall, surplus), 3)
+
+
+def harmless_rate_percent(harmless_t: float, collected_for_treatment_t: float) -> float | None:
+    """无害化处理率: tonnes received by harmless-treatment facilities ÷ tonnes collected for
+    treatment (recyclables excluded), in %."""
+    return percent(harmless_t, collected_for_treatment_t)
+
+
+def landfill_share_percent(landfill_t: float, harmless_t: float) -> float | None:
+    """Of the waste treated harmlessly, the share landfilled, in % (the seed's "zero
+    landfill" is 0 %)."""
+    return percent(landfill_t, harmless_t)
+
+
+def recycling_rate_percent(recyclables_t: float, kitchen_recovered_t: float,
+                           collected_t: float) -> float | None:
+    """回收利用率: (recyclables received for sorting + kitchen waste treated as kitchen waste,
+    kept out of incineration and landfill) ÷ tonnes collected, in %."""
+    return percent(recyclables_t + kitchen_recovered_t, collected_t)
+
+
+def resource_utilisation_percent(recyclables_t: float, treated_t: dict, coefficients: dict,
+                                 collected_for_treatment_t: float) -> float | None:
+    """资源化利用率: (recyclables + Σ each treatment's tonnes × its conversion coefficient) ÷
+    (recyclables + tonnes collected for treatment), in %."""
+    used = recyclables_t + sum(t * coefficients.get(kind, 0) for kind, t in treated_t.items())
+    return percent(used, recyclables_t + collected_for_treatment_t)

@@ -57,7 +57,7 @@ def check_day(day: dt.date) -> list[CapacityAlert]:
     return raised
 
 
-def _due_for_check(day: dt.date) -> bool:
+def due_for_check(day: dt.date, key: str = "wastesort.alert_checks") -> bool:
     """At most one check per day every CAPACITY_ALERT_POSTING_INTERVAL_SECONDS in this
     process: a check sums the whole day's collections, which a busy kiosk fleet should not pay
     for on every posting. A crossing is then seen by the next posting after the interval, or
@@ -65,7 +65,7 @@ def _due_for_check(day: dt.date) -> bool:
     interval = current_app.config["CAPACITY_ALERT_POSTING_INTERVAL_SECONDS"]
     if not interval:
         return True
-    checked = current_app.extensions.setdefault("wastesort.alert_checks", {})
+    checked = current_app.extensions.setdefault(key, {})
     now = utcnow()
     last = checked.get(day)
     if last is not None and (now - last).total_seconds() < interval:
@@ -79,7 +79,7 @@ def _due_for_check(day: dt.date) -> bool:
 def check_after_posting(days: Iterable[dt.date]) -> None:
     """The hook for the collections service: never fails a posting that is already stored."""
     for day in sorted(set(days)):
-        if not _due_for_check(day):
+        if not due_for_check(day):
             continue
         try:
             check_day(day)

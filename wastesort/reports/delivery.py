@@ -27,6 +27,7 @@ from ..rules import get_by_id
 from ..timeutil import utcnow
 from .mail import (
     build_alert_message,
+    build_intake_alert_message,
     build_report_message,
     delivery_message_id,
     send_message,
@@ -35,6 +36,7 @@ from .models import (
     CapacityAlert,
     Delivery,
     DeliveryStatus,
+    IntakeAlert,
     Report,
     ReportPeriod,
     Subscription,
@@ -46,7 +48,8 @@ MAX_ERROR_LENGTH = 500
 
 
 def _queue(subscriptions: list[Subscription], **target) -> int:
-    """Add a pending delivery per subscription for ``report_id=`` or ``alert_id=``."""
+    """Add a pending delivery per subscription for ``report_id=``, ``alert_id=`` or
+    ``intake_alert_id=``."""
     (column, target_id), = target.items()
     for _attempt in range(3):
         done = set(db.session.scalars(select(Delivery.subscription_id).where(
@@ -79,6 +82,13 @@ def queue_alert(alert: CapacityAlert) -> int:
     subscribers = list(db.session.scalars(select(Subscription).where(
         Subscription.kind == SubscriptionKind.ALERT, Subscription.period == ReportPeriod.DAY)))
     return _queue(subscribers, alert_id=alert.id)
+
+
+def queue_intake_alert(alert: IntakeAlert) -> int:
+    """A facility's or stream's alert, to the same subscribers as the city's alerts."""
+    subscribers = list(db.session.scalars(select(Subscription).where(
+        Subscription.kind == SubscriptionKind.ALERT, Subscription.period == ReportPeriod.DAY)))
+    return _queue(subscribers, intake_alert_id=alert.id)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -150,6 +160,8 @@ def _message(delivery: Delivery):
     message_id = delivery_message_id(delivery.id, delivery.created_at)
     if delivery.report is not None:
         return build_report_message(delivery.report, delivery.email, message_id)
+    if delivery.intake_alert is not None:
+        return build_intake_alert_message(delivery.intake_alert, delivery.email, message_id)
     return build_alert_message(delivery.alert, delivery.email, message_id)
 
 

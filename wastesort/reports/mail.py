@@ -34,7 +34,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .charts import chart_png
 from .csvout import csv_title_filename, report_csv
-from .models import CapacityAlert, Report
+from .models import CapacityAlert, IntakeAlert, Report
 from .presentation import long_date, report_context
 
 
@@ -117,6 +117,40 @@ def build_alert_message(alert: CapacityAlert, to: str,
                    "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"]}
         text = render_template("reports/email_alert.txt", **context)
         html = render_template("reports/email_alert.html", **context)
+    message = _new_message(subject, to, message_id)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def build_intake_alert_message(alert: IntakeAlert, to: str,
+                               message_id: str | None = None) -> EmailMessage:
+    """A facility's intake near or over its capacity, or a stream's gap past its tolerance."""
+    from ..intake.labels import stream_label
+
+    with force_locale(recipient_locale(to)):
+        day = long_date(alert.day)
+        if alert.level.value == "gap":
+            subject = gettext("[%(brand)s] %(stream)s on %(day)s: %(received).1f t received "
+                              "against %(collected).1f t collected", brand=BRAND,
+                              stream=stream_label(alert.stream), day=day,
+                              received=alert.figure_t, collected=alert.reference_t)
+        elif alert.level.value == "over":
+            subject = gettext("[%(brand)s] %(facility)s over capacity on %(day)s: %(intake).1f t "
+                              "received, capacity %(capacity)s t/day", brand=BRAND,
+                              facility=alert.facility.name, day=day, intake=alert.figure_t,
+                              capacity=f"{alert.reference_t:,.0f}")
+        else:
+            subject = gettext("[%(brand)s] %(facility)s near capacity on %(day)s: "
+                              "%(utilisation)s %% of %(capacity)s t/day", brand=BRAND,
+                              facility=alert.facility.name, day=day,
+                              utilisation=alert.percent, capacity=f"{alert.reference_t:,.0f}")
+        context = {"alert": alert, "stream": stream_label(alert.stream) if alert.stream else None,
+                   "warning_percent": current_app.config["CAPACITY_WARNING_PERCENT"],
+                   "tolerance": current_app.config["INTAKE_GAP_TOLERANCE_PERCENT"].get(
+                       str(alert.stream)) if alert.stream else None}
+        text = render_template("reports/email_intake_alert.txt", **context)
+        html = render_template("reports/email_intake_alert.html", **context)
     message = _new_message(subject, to, message_id)
     message.set_content(text)
     message.add_alternative(html, subtype="html")

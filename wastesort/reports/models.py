@@ -1,7 +1,8 @@
 """Reports made, who subscribes to them, each e-mail delivery, and capacity alerts.
 
 Exactly once is the database's job: a report is unique per (kind, period, period_start, scope),
-a delivery per (report, subscription) or (alert, subscription), an alert per (day, level). The
+a delivery per (report, subscription) or (alert, subscription), an alert per (day, level)
+(a facility or stream alert per (day, subject, level)). The
 scope is a non-null key (``city`` or ``district:<id>``) because NULLs never collide in a unique
 constraint.
 """
@@ -21,8 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..areas.models import District
-from ..enums import enum_column_type
+from ..enums import WasteCategory, enum_column_type
 from ..extensions import db
+from ..facilities.models import TreatmentFacility
 from ..timeutil import utcnow
 from ..types import UtcDateTime
 
@@ -133,6 +135,44 @@ class CapacityAlert(db.Model):
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="alert")
 
 
+class IntakeLevel(enum.StrEnum):
+    WARNING = "warning"  # a facility's intake at or above CAPACITY_WARNING_PERCENT
+    OVER = "over"  # a facility's intake above its capacity that day
+    GAP = "gap"  # a stream's collected and received differ beyond its tolerance
+
+
+class IntakeAlert(db.Model):
+    """The first time a facility's intake reached a level on a day, or a stream's gap passed
+    its tolerance: raised once per (day, subject, level), the subject ``facility:<id>`` or
+    ``stream:<stream>``. ``figure_t`` is the intake (or the tonnes received), ``reference_t``
+    the capacity that day (or the tonnes collected), ``percent`` the utilisation (or the gap
+    in %)."""
+
+    __tablename__ = "intake_alerts"
+    __table_args__ = (
+        UniqueConstraint("day", "subject", "level", name="uq_intake_alerts_day_subject_level"),
+        CheckConstraint("(treatment_facility_id IS NULL) != (stream IS NULL)",
+                        name="facility_or_stream"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(40))
+    level: Mapped[IntakeLevel] = mapped_column(enum_column_type(IntakeLevel,
+                                                                "intake_alert_level"))
+    treatment_facility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment_facilities.id"))
+    stream: Mapped[WasteCategory | None] = mapped_column(
+        enum_column_type(WasteCategory, "intake_alert_stream"))
+    figure_t: Mapped[float]
+    reference_t: Mapped[float]
+    percent: Mapped[float | None]
+    raised_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    facility: Mapped[TreatmentFacility | None] = relationship()
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="intake_alert")
+
+
 class Delivery(db.Model):
     """One e-mail of a report or an alert to one subscription, with its attempts.
 
@@ -146,7 +186,12 @@ class Delivery(db.Model):
                          name="uq_report_deliveries_report_subscription"),
         UniqueConstraint("alert_id", "subscription_id",
                          name="uq_report_deliveries_alert_subscription"),
-        CheckConstraint("(report_id IS NULL) != (alert_id IS NULL)", name="report_or_alert"),
+        UniqueConstraint("intake_alert_id", "subscription_id",
+                         name="uq_report_deliveries_intake_alert_subscription"),
+        CheckConstraint("(CASE WHEN report_id IS NULL THEN 0 ELSE 1 END) + "
+                        "(CASE WHEN alert_id IS NULL THEN 0 ELSE 1 END) + "
+                        "(CASE WHEN intake_alert_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="report_or_alert"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_report_deliveries_status_next", "status", "next_attempt_at"),
     )
@@ -154,6 +199,7 @@ class Delivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("capacity_alerts.id"))
+    intake_alert_id: Mapped[int | None] = mapped_column(ForeignKey("intake_alerts.id"))
     # NULL once the subscription is removed; the delivery's record stays.
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("report_subscriptions.id", ondelete="SET NULL"), index=True)
@@ -168,4 +214,5 @@ class Delivery(db.Model):
 
     report: Mapped[Report | None] = relationship(back_populates="deliveries")
     alert: Mapped[CapacityAlert | None] = relationship(back_populates="deliveries")
+    intake_alert: Mapped[IntakeAlert | None] = relationship(back_populates="deliveries")
     subscription: Mapped[Subscription | None] = relationship()

@@ -93,7 +93,9 @@ def deliver_due() -> None:
 
 
 def check_alerts() -> None:
-    """Check today's and yesterday's utilisation, in case a posting's own check failed."""
+    """Check today's and yesterday's utilisation, the facilities' intake and the streams'
+    gaps, in case a posting's own check failed."""
+    from ..intake.alerts import check_recent
     from .alerts import check_day
 
     with _app().app_context():
@@ -104,5 +106,9 @@ def check_alerts() -> None:
                     log.info("capacity alert raised: %s on %s (%s %% of %s t/day)",
                              alert.level.value, alert.day, alert.utilisation_percent,
                              alert.capacity_t_per_day)
+            for alert in check_recent():
+                log.info("intake alert raised: %s %s on %s (%s t against %s t, %s %%)",
+                         alert.subject, alert.level.value, alert.day, alert.figure_t,
+                         alert.reference_t, alert.percent)
         finally:
             db.session.remove()
