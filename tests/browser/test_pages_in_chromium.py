@@ -124,7 +124,8 @@ def test_without_script_the_number_is_typed(live_server, chromium, city, db):
 def test_point_staff_post_a_collection_on_a_phone(live_server, open_page, city, db):
     page = open_page(phone=True)
     log_in(page, live_server, "staff")
-    assert page.url.endswith("/collections/")
+    assert page.url.endswith("/post")  # the four-box screen; one record at a time here:
+    page.goto(f"{live_server}/collections/")
     assert page.input_value("input[name=collected_on]") == local_today().isoformat()
     form_width = page.locator("form.collection-form").bounding_box()["width"]
     assert form_width <= 390  # no sideways scrolling on a phone

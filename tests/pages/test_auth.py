@@ -23,8 +23,8 @@ def test_login_then_logout(browser, city):
     assert browser.get("/dashboard/").status_code == 302  # back to the login page
 
 
-def test_point_staff_land_on_the_collection_form(browser, city):
-    assert browser.login("staff").headers["Location"].endswith("/collections/")
+def test_point_staff_land_on_the_posting_screen(browser, city):
+    assert browser.login("staff").headers["Location"].endswith("/post")
 
 
 def test_wrong_password_is_shown_beside_the_field(browser, city):

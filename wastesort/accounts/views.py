@@ -33,9 +33,10 @@ login_required_for(users_bp)
 
 
 def landing_url(user: User) -> str:
-    """Where a user starts: point staff at the collection form, everyone else the dashboard."""
+    """Where a user starts: the page of their daily work (point staff: the posting screen;
+    street administrators: their street today), managers and administrators the dashboard."""
     if user.role is Role.POINT_STAFF:
-        return url_for("collection_pages.index")
+        return url_for("post_pages.index")
     if user.role is Role.STREET_ADMIN:
         return url_for("street_pages.today")
     if user.role is Role.FACILITY_OPERATOR:
