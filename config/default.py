@@ -28,6 +28,12 @@ COLLECTION_BATCH_MAX = 1_000
 # under a fresh page's keys); 0 never asks. At most a day (1440).
 NEAR_DUPLICATE_MINUTES = 10
 
+# Inspections (wastesort/inspections; figures: docs/metrics.md).
+INSPECTION_BACKDATE_DAYS = 7  # how old an inspection may be posted (admins may post older)
+INSPECTION_BATCH_MAX = 200  # inspections in one batch (an inspector's offline day)
+INSPECTION_STALE_DAYS = 14  # a community not inspected for more days than this is listed
+PHOTO_MAX_BYTES = 5_000_000  # one photo (JPEG, PNG or WebP by content); wastesort/storage.py
+
 # Facility intake: weighbridge tickets (wastesort/intake; figures: docs/metrics.md).
 INTAKE_MAX_WEIGHT_KG = 60_000  # one ticket's net weight (a loaded compactor truck: ~20,000)
 INTAKE_BACKDATE_DAYS = 31  # how old a ticket operators may post or void (a month's export)

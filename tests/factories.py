@@ -7,6 +7,7 @@ type; one user per role (password ``password123``) scoped to township/point "a1"
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from wastesort.accounts.models import Role, User
 from wastesort.areas.models import Community, District, Township, TownshipKind
@@ -16,6 +17,7 @@ from wastesort.enums import FacilityType, WasteCategory
 from wastesort.extensions import db
 from wastesort.facilities.models import FacilityCapacity, TreatmentFacility
 from wastesort.households.models import Household
+from wastesort.intake.models import WeighbridgeTicket
 from wastesort.points.models import PointKind, RecyclingPoint
 
 PASSWORD = "password123"
@@ -105,6 +107,22 @@ def add_collection(point: RecyclingPoint, day: dt.date, category: WasteCategory,
     row = Collection(recycling_point=point, collected_on=day, category=category,
                      weight_kg=weight_kg, idempotency_key=key or f"k-{point.id}-{day}-{category}"
                      f"-{weight_kg}", voided=voided, void_reason="test" if voided else None)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def add_ticket(facility: TreatmentFacility, day: dt.date, stream: WasteCategory, weight_kg: int,
+               number: str | None = None, township: Township | None = None,
+               voided: bool = False) -> WeighbridgeTicket:
+    """A weighbridge ticket weighed at 10:00 city time on ``day`` (the flush hook adds it to
+    the daily intake)."""
+    arrived = dt.datetime.combine(day, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
+    row = WeighbridgeTicket(
+        treatment_facility_id=facility.id, arrived_at=arrived, arrived_on=day, stream=stream,
+        ticket_number=number or f"W-{facility.id}-{day}-{stream}-{weight_kg}",
+        net_weight_kg=weight_kg, township_id=township.id if township else None,
+        vehicle_plate="渝A12345", voided=voided, void_reason="test" if voided else None)
     db.session.add(row)
     db.session.commit()
     return row

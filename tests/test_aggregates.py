@@ -22,7 +22,8 @@ from wastesort.timeutil import local_today
 
 from .factories import add_households
 
-NO_DRIFT = {"household_tallies": [], "daily_tonnage": [], "daily_intake": []}
+NO_DRIFT = {"household_tallies": [], "daily_tonnage": [], "daily_inspection_tally": [],
+            "daily_intake": []}
 
 
 def record(city, weight_kg, day=None, category="kitchen"):

@@ -1,8 +1,9 @@
 """``wastesort check``: recompute the aggregate tables from the raw rows and report drift.
 
-The aggregates (``household_tallies``, ``daily_tonnage``, ``daily_intake``) are kept in the
-same transaction as the rows they summarise; this command proves it, and ``--fix`` rebuilds
-them if a hand-made change to the database ever bypassed the application.
+The aggregates (``household_tallies``, ``daily_tonnage``, ``daily_inspection_tally``,
+``daily_intake``) are kept in the same transaction as the rows they summarise; this command
+proves it, and ``--fix`` rebuilds them if a hand-made change to the database ever bypassed the
+application.
 """
 
 from collections import Counter
@@ -14,6 +15,7 @@ from sqlalchemy import delete
 from .collections import tonnage
 from .extensions import db
 from .households import tally
+from .inspections import tally as inspection_tally
 from .intake import aggregate as intake
 
 
@@ -24,6 +26,8 @@ def drift() -> dict[str, list[str]]:
                                           "community {0} joined in month {1}"),
         "daily_tonnage": _differences(tonnage.recount(), tonnage.stored(),
                                       "{0} township {1} {2}"),
+        "daily_inspection_tally": _differences(inspection_tally.recount(),
+                                               inspection_tally.stored(), "{0} community {1}"),
         "daily_intake": _differences(intake.recount(), intake.stored(),
                                      "{0} facility {1} {2}"),
     }
@@ -46,6 +50,7 @@ def rebuild() -> None:
     recounted = tonnage.recount()
     tonnage.add_weights(connection, Counter({k: v[0] for k, v in recounted.items()}),
                         Counter({k: v[1] for k, v in recounted.items()}))
+    inspection_tally.rebuild(connection)
     db.session.execute(delete(intake.DailyIntake))
     intake.fill_from_tickets(db.session.connection())
     db.session.commit()

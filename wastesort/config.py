@@ -75,7 +75,8 @@ def _complete_and_check(app: Flask) -> None:
     for key in ("COLLECTION_MAX_WEIGHT_KG", "COLLECTION_BACKDATE_DAYS", "COLLECTION_BATCH_MAX",
                 "API_PAGE_SIZE_MAX", "IMPORT_MAX_ROWS", "IMPORT_MAX_ERRORS",
                 "IMPORT_XLSX_MAX_UNPACKED_MB", "IMPORT_XLSX_MAX_RATIO", "IMPORT_PREVIEW_HOURS",
-                "API_TOKEN_LIFETIME_DAYS"):
+                "API_TOKEN_LIFETIME_DAYS", "INSPECTION_BACKDATE_DAYS", "INSPECTION_BATCH_MAX",
+                "INSPECTION_STALE_DAYS", "PHOTO_MAX_BYTES"):
         if not isinstance(cfg.get(key), int) or cfg[key] < 1:
             raise ConfigError(f"{key}: must be a positive integer, got {cfg.get(key)!r}")
     near = cfg.get("NEAR_DUPLICATE_MINUTES")

@@ -23,9 +23,9 @@ from wastesort.reports.service import make_report
 from wastesort.reports.subscriptions import add_subscription
 from wastesort.timeutil import local_today
 
-from ..factories import add_collection, add_households
+from ..factories import add_collection, add_households, add_ticket
 
-ROLES = ["admin", "manager", "street", "staff"]
+ROLES = ["admin", "manager", "street", "staff", "operator"]
 MAX_PAGES = 120
 SKIP = ("/logout", "/static/", "/api/", "/healthz", "/language")
 DOWNLOAD = re.compile(r"\.(csv|xlsx|png|eml)$|/export|/download|/chart|/template")
@@ -146,6 +146,10 @@ def lived_in_city(city, db):
                            800 + 10 * days)
     add_collection(city.points["a1"], today, WasteCategory.KITCHEN, 5, key="void-me",
                    voided=True)
+    for days in range(2):  # tickets at the incinerator, one naming a street, one void
+        add_ticket(city.facilities["incineration"], today - dt.timedelta(days=days),
+                   WasteCategory.RESIDUAL, 900 + days, township=city.townships["a1"])
+    add_ticket(city.facilities["incineration"], today, WasteCategory.KITCHEN, 20, voided=True)
     for kind, period in ((ReportKind.CAPACITY, ReportPeriod.DAY),
                          (ReportKind.COVERAGE, ReportPeriod.WEEK)):
         make_report(kind, period, today - dt.timedelta(days=8), made_by="scheduler")

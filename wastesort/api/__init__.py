@@ -55,6 +55,7 @@ def init_api(app: Flask) -> None:
     from ..households.api import blp as households_blp
     from ..intake.api import blp as tickets_blp
     from ..intake.api import figures_blp as intake_blp
+    from ..inspections.api import blp as inspections_blp
     from ..metrics.api import blp as figures_blp
     from ..points.api import blp as points_blp
     from .core import api, spec_kwargs
@@ -74,5 +75,6 @@ def init_api(app: Flask) -> None:
     api.ma_plugin.converter.add_attribute_function(_configured_maximum(app))
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
-                collections_blp, figures_blp, accounts_blp, tickets_blp, intake_blp):
+                collections_blp, figures_blp, accounts_blp, inspections_blp, tickets_blp,
+                intake_blp):
         api.register_blueprint(blp)
