@@ -95,12 +95,11 @@ def append_rows(sheet, rows: Iterable[Sequence], cell_formats: dict[int, str] | 
     for row in islice(rows, XLSX_MAX_ROWS - 1):
         values = [guarded_cell(sheet, v) if isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
                   else v for v in row]
-        if cell_formats:
-            for index, number_format in cell_formats.items():
-                if values[index] is not None and not isinstance(values[index], WriteOnlyCell):
-                    cell = WriteOnlyCell(sheet, value=values[index])
-                    cell.number_format = number_format
-                    values[index] = cell
+        for index, number_format in (cell_formats or {}).items():
+            if isinstance(values[index], dt.date):
+                cell = WriteOnlyCell(sheet, value=values[index])
+                cell.number_format = number_format
+                values[index] = cell
         sheet.append(values)
 
 

@@ -98,7 +98,9 @@ def test_void_with_a_reason(login, city, db):
     assert done.status_code == 302
     db.session.refresh(row)
     assert row.voided and row.void_reason == "weighed twice"
-    assert "weighed twice" in browser.get("/collections/", headers=EN).text
+    assert "weighed twice" not in browser.get("/collections/", headers=EN).text  # left out
+    voided = browser.get("/collections/?voided=yes", headers=EN).text
+    assert "Voided by staff at" in voided and ": weighed twice" in voided
 
 
 def test_void_outside_scope_is_not_found(login, city, db):

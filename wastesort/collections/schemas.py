@@ -1,4 +1,5 @@
-"""API shapes of collections: one posting, a batch, a void, and a record as stored."""
+"""API shapes of collections: one posting, a batch, a void, a record as stored, the list's
+filters and their totals."""
 
 import datetime as dt
 import re
@@ -9,7 +10,7 @@ from ..api.core import PageArgs
 from ..api.fields import Choice, Id, Int, Text, max_from_setting
 from ..enums import WasteCategory
 from ..rules import MAX_ID
-from .service import MAX_KEY_LENGTH, MAX_REASON_LENGTH
+from .service import DAYS_REVERSED, MAX_KEY_LENGTH, MAX_REASON_LENGTH
 
 
 class CollectionFields(ma.Schema):
@@ -177,9 +178,47 @@ class VoidSchema(ma.Schema):
     reason = Text(MAX_REASON_LENGTH, min_length=1, required=True)
 
 
-class CollectionQuery(PageArgs):
+class CollectionFilters(ma.Schema):
+    """The filters of the list and of its totals."""
+
     recycling_point_id = Id(query=True)
     category = Choice(WasteCategory)
-    date_from = ma.fields.Date(data_key="from")
-    date_to = ma.fields.Date(data_key="to")
-    voided = ma.fields.Boolean()
+    date_from = ma.fields.Date(data_key="from", metadata={
+        "description": "First local day collected (inclusive)."})
+    date_to = ma.fields.Date(data_key="to", metadata={
+        "description": "Last local day collected (inclusive), not before `from`."})
+    voided = ma.fields.Boolean(metadata={
+        "description": "true: void records only; false: records that count; absent: both."})
+    posted_by_id = Id(query=True, metadata={"description": "The user who posted."})
+
+    @ma.validates_schema
+    def _days_in_order(self, data, **_kwargs):
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and last < first:
+            raise ma.ValidationError({"to": [DAYS_REVERSED]})
+
+
+class CollectionQuery(PageArgs, CollectionFilters):
+    pass
+
+
+class TotalSchema(ma.Schema):
+    weight_kg = ma.fields.Integer(required=True)
+    records = ma.fields.Integer(required=True)
+
+
+class CategoryTotalsSchema(ma.Schema):
+    recyclable = ma.fields.Nested(TotalSchema, required=True)
+    hazardous = ma.fields.Nested(TotalSchema, required=True)
+    kitchen = ma.fields.Nested(TotalSchema, required=True)
+    residual = ma.fields.Nested(TotalSchema, required=True)
+
+
+class CollectionTotalsSchema(ma.Schema):
+    """What :func:`wastesort.metrics.collected.collection_totals` gives (docs/metrics.md)."""
+
+    weight_kg = ma.fields.Integer(required=True, metadata={
+        "description": "Sum of weight_kg of the records the filters select."})
+    records = ma.fields.Integer(required=True, metadata={
+        "description": "How many records the filters select (the list's total_items)."})
+    by_category = ma.fields.Nested(CategoryTotalsSchema, required=True)

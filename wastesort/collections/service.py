@@ -38,6 +38,7 @@ MAX_REASON_LENGTH = 200
 # No posting is older than the service's data: an earlier date is a typing slip, and far-off
 # dates would overflow the date arithmetic of the figures and alerts.
 EARLIEST_DAY = dt.date(2000, 1, 1)
+DAYS_REVERSED = _l("The last day is before the first.")
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs a third of a batch record's checks
@@ -343,29 +344,49 @@ def _store_batch(user: User, checked: list[tuple[str, CollectionInput]]) -> list
     return outcomes
 
 
+VOIDERS = (Role.ADMIN, Role.STREET_ADMIN, Role.POINT_STAFF)
+
+
+def may_void(user: User, point) -> bool:
+    """Who corrects a point's postings: administrators any point's, a street administrator the
+    points of their own town or street, point staff their own point's. ``point``: a
+    RecyclingPoint or any row with its ``id`` and ``township_id``."""
+    if user.role is Role.STREET_ADMIN:
+        return user.township_id == point.township_id
+    return may_post_for(user, point)
+
+
 @retry_conflicts
 def void_collection(user: User, collection_id: int, reason: str) -> Collection:
     """Mark a record void with a reason: a correction never deletes (re-post the right one).
 
     Point staff void their own point's records within the back-dating window, as they post;
-    administrators any record. The void is one conditional UPDATE (``WHERE NOT voided``): of
-    two requests voiding one record at once, only the one whose UPDATE changed the row takes
-    its weight out of the daily tonnage; the other is told it is void already (409)."""
-    _require_poster(user)
+    street administrators the records of their town's or street's points, of any day (they
+    check their street's figures after the staff's window has passed; every void keeps who,
+    when and why, and the reports already made keep the figures they were made with);
+    administrators any record. Outside the caller's points it is 403, as every write outside
+    one's scope (``accounts/scope.py``); the pages read the record first, so they answer 404.
+
+    The void is one conditional UPDATE (``WHERE NOT voided``): of two requests voiding one
+    record at once, only the one whose UPDATE changed the row takes its weight out of the
+    daily tonnage; the other is told it is void already (409)."""
+    if user.role not in VOIDERS:
+        raise Forbidden(_l("Your role may not void postings."))
     row = get_by_id(Collection, collection_id)
     if row is None:
         raise NotFound(_l("No such collection."))
-    if not may_post_for(user, row.recycling_point):
-        raise Forbidden(_l("You may void the collections of your own point only."))
+    if not may_void(user, row.recycling_point):
+        raise Forbidden(_l("You may void the postings of your own point or street only."))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON_LENGTH or not reason.isprintable():
         raise RuleViolation({"reason": [_l("Give a reason of 1 to %(n)s characters.",
                                             n=MAX_REASON_LENGTH)]})
-    rules = PostingRules(user)
-    if not rules.within_window(row.collected_on):
-        raise RuleViolation({"collected_on": [_l(
-            "Point staff may void records of the last %(n)s days only; ask an administrator "
-            "for older corrections.", n=rules.backdate_days)]})
+    if user.role is Role.POINT_STAFF:
+        rules = PostingRules(user)
+        if not rules.within_window(row.collected_on):
+            raise RuleViolation({"collected_on": [_l(
+                "Point staff may void records of the last %(n)s days only; ask an "
+                "administrator for older corrections.", n=rules.backdate_days)]})
     voided = db.session.execute(
         update(Collection)
         .where(Collection.id == row.id, Collection.voided.is_(False))
@@ -402,8 +423,13 @@ def get_collection(user: User, collection_id: int) -> Collection:
 
 def collections_query(user: User, *, recycling_point_id: int | None = None,
                       category: str | None = None, date_from: dt.date | None = None,
-                      date_to: dt.date | None = None, voided: bool | None = None):
-    """The visible collections, newest first (by id), with optional filters."""
+                      date_to: dt.date | None = None, voided: bool | None = None,
+                      posted_by_id: int | None = None):
+    """The visible collections, latest day first and within a day the latest posted (the
+    order an index serves beside a filter by days: collections/paging.py), with optional
+    filters: the point, the category, the local days from and to (inclusive), who posted,
+    and void or not (None: both). Their totals:
+    :func:`wastesort.metrics.collected.collection_totals`."""
     stmt = visible_collections(user)
     if recycling_point_id is not None:
         stmt = stmt.where(Collection.recycling_point_id == recycling_point_id)
@@ -415,4 +441,39 @@ def collections_query(user: User, *, recycling_point_id: int | None = None,
         stmt = stmt.where(Collection.collected_on <= date_to)
     if voided is not None:
         stmt = stmt.where(Collection.voided.is_(voided))
-    return stmt.order_by(Collection.id.desc())
+    if posted_by_id is not None:
+        stmt = stmt.where(Collection.posted_by_id == posted_by_id)
+    return stmt.order_by(Collection.collected_on.desc(), Collection.id.desc())
+
+
+def posters_query(user: User):
+    """The users whose postings ``user`` may filter by, by name: the staff of the points the
+    user reads (a street administrator's: of their town's or street's points) and the
+    administrators, who post for any point."""
+    staff = User.role == Role.POINT_STAFF
+    if user.role is Role.POINT_STAFF:
+        staff &= User.recycling_point_id == user.recycling_point_id
+    elif not reads_everything(user):
+        staff &= User.recycling_point_id.in_(
+            select(RecyclingPoint.id).where(RecyclingPoint.township_id == user.township_id))
+    return select(User).where(staff | (User.role == Role.ADMIN)).order_by(User.username)
+
+
+def find_poster(user: User, username: str) -> User | None:
+    """The poster named ``username`` among :func:`posters_query`'s, else None (a name outside
+    the caller's scope is not told apart from one that does not exist)."""
+    return db.session.scalar(posters_query(user).where(User.username == username))
+
+
+def filters_by_poster_name(user: User, filters: dict) -> dict:
+    """The page's ``filters`` with the poster's name (``poster``) as the ``posted_by_id`` the
+    queries take; a RuleViolation on ``poster`` when none of that name posts within the
+    caller's scope."""
+    filters = dict(filters)
+    name = filters.pop("poster", None)
+    if name:
+        poster = find_poster(user, name)
+        if poster is None:
+            raise RuleViolation({"poster": [_l("Nobody of that username posts here.")]})
+        filters["posted_by_id"] = poster.id
+    return filters

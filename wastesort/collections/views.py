@@ -1,26 +1,50 @@
-"""The collection page: point staff post the day's weighings (from a phone) and void a
-wrong one with a reason; others read the postings of their scope."""
+"""The collection page: point staff post the day's weighings (from a phone); everyone reads the
+postings of their scope, filtered, with the totals of the filter and as CSV or XLSX; point
+staff, street administrators and administrators void a wrong one with a reason."""
 
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..errors_domain import Conflict, RuleViolation
 from ..extensions import db
+from ..metrics.collected import collection_totals
+from ..pages import (
+    KeysetPage,
+    login_required_for,
+    number,
+    safe_next,
+    show_rule_errors,
+)
 from ..pages import day as format_day
-from ..pages import keyset_paginate, login_required_for, number, show_rule_errors
+from ..spreadsheets import XLSX_TYPE, chunks, started
 from ..timeutil import local_today
-from .forms import CATEGORY_LABELS, CollectionForm, VoidForm
+from . import export
+from .forms import CATEGORY_LABELS, CollectionFilterForm, CollectionForm, VoidForm
 from .models import Collection
+from .paging import paginate_by_day
 from .service import (
+    VOIDERS,
     check_collection,
+    collections_query,
+    filters_by_poster_name,
     get_collection,
     post_collection,
-    visible_collections,
+    posters_query,
     void_collection,
 )
 
@@ -28,20 +52,63 @@ bp = Blueprint("collection_pages", __name__, url_prefix="/collections")
 login_required_for(bp)
 
 POSTERS = (Role.ADMIN, Role.POINT_STAFF)
+POSTER_SUGGESTIONS = 200  # names offered to the poster filter; beyond, it is typed
+
+
+def _filters(form: CollectionFilterForm) -> dict | None:
+    """The service's filters from the query string, or None with the messages beside the
+    filter form's fields."""
+    if not form.validate():
+        return None
+    try:
+        return filters_by_poster_name(current_user, form.data_for_service())
+    except RuleViolation as exc:
+        show_rule_errors(form, exc.errors)
+        return None
 
 
 def _page(form: CollectionForm | None, status: int = 200):
-    """The page with the latest postings first (by id: the order they were stored in),
-    20 at a time, each page found from the last id of the one before."""
-    stmt = visible_collections(current_user).options(joinedload(Collection.recycling_point))
-    page = keyset_paginate(stmt, Collection.id, descending=True, per_page=20)
-    return render_template("collections/index.html", form=form, page=page,
-                           void_form=VoidForm(), labels=CATEGORY_LABELS), status
+    """The page: the posting form (for posters), the filters, the totals of the filter, and
+    the postings it selects, latest day first (within a day the latest posted), 20 at a
+    time, each page found from the last row of the one before (collections/paging.py)."""
+    filter_form = CollectionFilterForm(formdata=request.args)
+    filters = _filters(filter_form)
+    if filters is None:
+        page, totals, people = KeysetPage([], None, None, None), None, {}
+        status = 422 if status == 200 else status
+    else:
+        stmt = collections_query(current_user, **filters).options(
+            selectinload(Collection.recycling_point))
+        page = paginate_by_day(stmt, per_page=20)
+        totals = collection_totals(current_user, **filters)
+        people = _usernames(page.items)
+    suggestions = db.session.scalars(posters_query(current_user)
+                                     .limit(POSTER_SUGGESTIONS + 1)).all()
+    return render_template(
+        "collections/index.html", form=form, page=page, filter_form=filter_form,
+        totals=totals, people=people,
+        labels={c: str(label) for c, label in CATEGORY_LABELS.items()},
+        may_void=current_user.role in VOIDERS, here=request.full_path.rstrip("?"),
+        export_args=_export_args(), posters=suggestions[:POSTER_SUGGESTIONS]
+        if len(suggestions) <= POSTER_SUGGESTIONS else []), status
+
+
+def _usernames(rows) -> dict[int, str]:
+    """Who posted and who voided the rows of a page, in one query."""
+    ids = {r.posted_by_id for r in rows} | {r.voided_by_id for r in rows}
+    ids.discard(None)
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+                .all()) if ids else {}
+
+
+def _export_args() -> dict:
+    return {k: v for k, v in request.args.items() if k not in ("after", "before", "page")}
 
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
-    """The posting form (defaults: the user's own point and today) above recent postings."""
+    """The posting form (defaults: the user's own point and today) above the filtered
+    postings."""
     if current_user.role not in POSTERS:
         return _page(None)
     form = CollectionForm()
@@ -77,22 +144,40 @@ def index():
     return _page(form, 422 if form.errors else 200)
 
 
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export_file(fmt: str):
+    """The postings the list's filters select, as CSV (streamed) or XLSX; invalid filters give
+    the page back with the messages beside them."""
+    filters = _filters(CollectionFilterForm(formdata=request.args))
+    if filters is None:
+        return _page(None)
+    rows = export.export_rows(current_user, **filters)
+    name = f"collections-{local_today().isoformat()}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        return Response(stream_with_context(started(export.csv_pieces(rows))),
+                        mimetype="text/csv", headers=disposition)
+    return Response(chunks(export.xlsx_file(rows)), mimetype=XLSX_TYPE, headers=disposition)
+
+
 @bp.post("/<int:collection_id>/void")
 def void(collection_id: int):
-    """Void one posting with a reason (a correction: nothing is deleted)."""
+    """Void one posting with a reason (a correction: nothing is deleted), then back to the
+    list, or to the page named by the form's ``next`` (a path on this site only)."""
     row = get_collection(current_user, collection_id)  # 404 outside the user's scope
     form = VoidForm()
+    back = safe_next(form.next.data) or url_for(".index")
     if not form.validate_on_submit():
-        flash(_("Give a reason of 1 to 200 characters to void a posting."), "error")
-        return redirect(url_for(".index"))
+        flash(_("The form has expired; please void the posting again."), "error")
+        return redirect(back)
     try:
         void_collection(current_user, row.id, form.reason.data)
     except RuleViolation as exc:
         db.session.rollback()
-        flash(" ".join(_(str(m)) for ms in exc.errors.values() for m in ms), "error")
+        flash(" ".join(str(m) for ms in exc.errors.values() for m in ms), "error")
     except Conflict:
         db.session.rollback()
         flash(_("This posting is already void."), "error")
     else:
-        flash(_("Posting voided."), "success")
-    return redirect(url_for(".index"))
+        flash(_("Posting voided: it is listed among the voided postings now."), "success")
+    return redirect(back)
