@@ -53,10 +53,11 @@ def init_api(app: Flask) -> None:
     from ..collections.api import blp as collections_blp
     from ..facilities.api import blp as facilities_blp
     from ..households.api import blp as households_blp
+    from ..inspections.api import blp as inspections_blp
     from ..intake.api import blp as tickets_blp
     from ..intake.api import figures_blp as intake_blp
-    from ..inspections.api import blp as inspections_blp
     from ..metrics.api import blp as figures_blp
+    from ..metrics.inspection_api import blp as inspection_figures_blp
     from ..points.api import blp as points_blp
     from .core import api, spec_kwargs
 
@@ -76,5 +77,5 @@ def init_api(app: Flask) -> None:
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
                 collections_blp, figures_blp, accounts_blp, inspections_blp, tickets_blp,
-                intake_blp):
+                intake_blp, inspection_figures_blp):
         api.register_blueprint(blp)

@@ -113,3 +113,15 @@ def resource_utilisation_percent(recyclables_t: float, treated_t: dict, coeffici
     (recyclables + tonnes collected for treatment), in %."""
     used = recyclables_t + sum(t * coefficients.get(kind, 0) for kind, t in treated_t.items())
     return percent(used, recyclables_t + collected_for_treatment_t)
+
+
+def participation_percent(households_seen: int, households_sorted: int) -> float | None:
+    """Participation (参与率): households seen putting out sorted waste ÷ households seen
+    putting out waste, in %; None when nobody was seen (wastesort.metrics.inspections)."""
+    return percent(households_sorted, households_seen)
+
+
+def accuracy_percent(items_inspected: int, items_correct: int) -> float | None:
+    """Accuracy (投放准确率): bags or bins sorted correctly ÷ bags or bins inspected, in %;
+    None when nothing was inspected (wastesort.metrics.inspections)."""
+    return percent(items_correct, items_inspected)

@@ -640,6 +640,14 @@ ZH = {
     "A photo may be at most %(mb)s MB.": "每张照片最大 %(mb)s MB。",
     "Send a JPEG, PNG or WebP picture.": "请上传 JPEG、PNG 或 WebP 格式的图片。",
     "No such photo.": "没有这张照片。",
+    "Enter a day from %(first)s to %(last)s.": "请输入 %(first)s 至 %(last)s 之间的日期。",
+    "An inspection has at most %(n)s photos.": "每条检查记录最多 %(n)s 张照片。",
+    "Enter a date and time (2026-11-30T09:30:00+08:00).": "请输入日期和时间（如 2026-11-30T09:30:00+08:00）。",
+    "Give the time with its offset (+08:00 in the city).": "请给出带时区偏移的时间（本市为 +08:00）。",
+    "Send the picture as base64 text.": "请以 base64 文本发送图片。",
+    "This inspection is void; it takes no photos.": "这条检查记录已作废，不能再添加照片。",
+    "You may add photos to your own inspections, or to those of your own town or street as its administrator.":
+        "您只能给自己的检查记录添加照片；街镇管理员可给本镇街的检查记录添加照片。",
     # my street today: one town or street's page
     "My street": "本街镇",
     "My street today": "本街镇今日",
