@@ -67,6 +67,13 @@ HOUSEHOLD_CODE_EXAMPLE = "50010300101000001"
 CAPACITY_WARNING_PERCENT = 85  # utilisation at or above this is a warning
 COVERAGE_FULL_PERCENT = 95  # a town or street at or above this counts as covered
 
+# Rankings (红黑榜, docs/metrics.md "Rankings"). The composite score is the weighted mean of each
+# figure's score (0 the worst place ranked, 100 the best) with these weights, over the figures a
+# place has; a weight of 0 leaves a figure out of the composite (it is still ranked on its own).
+RANKING_WEIGHTS = {"coverage": 25, "residual_per_household": 20, "recyclable_per_household": 15,
+                   "sorted_share": 15, "participation": 10, "accuracy": 10, "gap": 5}
+RANKING_LIST_SIZE = 10  # places on the red list (best) and on the black list (worst)
+
 # API.
 API_PAGE_SIZE_DEFAULT = 50
 API_PAGE_SIZE_MAX = 500

@@ -113,6 +113,23 @@ def _complete_and_check(app: Flask) -> None:
                           f"empty for BABEL_DEFAULT_LOCALE), got {cfg['MAIL_LOCALE']!r}")
     _check_household_code(cfg)
     _check_intake(cfg)
+    _check_rankings(cfg)
+
+
+def _check_rankings(cfg) -> None:
+    """The composite score's weights: a number >= 0 for each ranked figure, not all 0; the
+    lists' length a positive whole number."""
+    names = ("coverage", "residual_per_household", "recyclable_per_household", "sorted_share",
+             "participation", "accuracy", "gap")
+    value = cfg.get("RANKING_WEIGHTS")
+    if not isinstance(value, dict) or set(value) != set(names) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf
+            for v in value.values()) or not any(value.values()):
+        raise ConfigError(f"RANKING_WEIGHTS: must map each of {', '.join(names)} to a number "
+                          f">= 0, not all 0, got {value!r}")
+    size = cfg.get("RANKING_LIST_SIZE")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"RANKING_LIST_SIZE: must be a positive integer, got {size!r}")
 
 
 def _check_intake(cfg) -> None:
