@@ -12,8 +12,7 @@ Coverage is :mod:`wastesort.metrics.coverage`'s, for the street and its communit
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import Date, and_, any_, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, and_, any_, case, func, select, text
 
 from ..areas.models import Community, Township
 from ..collections.models import Collection
@@ -34,14 +33,16 @@ def _days(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def _on_days(first: dt.date, last: dt.date):
-    """``daily_tonnage.collected_on`` is one of the days ``first`` to ``last``: each day one
-    seek of the key (day, township, category). On PostgreSQL the days go as one array
-    parameter (``= ANY``): spelt as 366 placeholders, psycopg's conversion of the statement
-    cost more than the query."""
-    days = _days(first, last)
+    """``daily_tonnage.collected_on`` is one of the days ``first`` to ``last``, spelt so that
+    each day is one seek of the key (day, township, category). On PostgreSQL the server makes
+    the days (``= ANY(ARRAY(SELECT generate_series(…)))``): as 366 placeholders, psycopg's
+    conversion of the statement cost more than the query, and as an array parameter its
+    366 dates were still dumped on every request."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return DailyTonnage.collected_on == any_(bindparam("days", days, type_=ARRAY(Date)))
-    return DailyTonnage.collected_on.in_(days)
+        series = select(func.generate_series(first, last, text("interval '1 day'"))
+                        .cast(Date)).scalar_subquery()
+        return DailyTonnage.collected_on == any_(func.array(series))
+    return DailyTonnage.collected_on.in_(_days(first, last))
 
 
 def mean_kg(weight_kg: int, days: int) -> float | None:
