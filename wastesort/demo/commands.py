@@ -16,17 +16,20 @@ from .seed import SCALES, DatabaseNotEmpty, database_has_data, seed_demo
               help="city: 3,754,000 households; sample: 1% of them.")
 @click.option("--days", type=click.IntRange(0, 3660), default=30, show_default=True,
               help="Days of collections, ending today (city time).")
+@click.option("--inspection-days", type=click.IntRange(0, 3660), default=365, show_default=True,
+              help="Days of sorting inspections, ending today (city time).")
 @click.option("--reset", is_flag=True, help="Delete all existing data first.")
 @click.option("--if-empty", is_flag=True,
               help="Seed only an empty database; otherwise leave it as it is (make run).")
 @with_appcontext
-def seed_demo_command(scale, days, reset, if_empty):
+def seed_demo_command(scale, days, inspection_days, reset, if_empty):
     """Fill the database with the deterministic demo city."""
     if if_empty and not reset and database_has_data():
         click.echo("The database already holds data: leaving it as it is.")
         return
     try:
-        summary = seed_demo(scale=scale, days=days, reset=reset)
+        summary = seed_demo(scale=scale, days=days, reset=reset,
+                            inspection_days=inspection_days)
     except DatabaseNotEmpty as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -36,7 +39,7 @@ def seed_demo_command(scale, days, reset, if_empty):
         f"{summary.townships} towns and streets, {summary.communities:,} communities, "
         f"{summary.households:,} households, {summary.bins:,} bins, "
         f"{summary.recycling_points:,} recycling points, {summary.facilities} facilities, "
-        f"{summary.collections:,} collections."
+        f"{summary.collections:,} collections, {summary.inspections:,} inspections."
     )
 
 
@@ -45,6 +48,7 @@ DEMO_LOGINS = (
     ("manager", Role.MANAGER),
     ("street", Role.STREET_ADMIN),
     ("staff", Role.POINT_STAFF),
+    ("inspector", Role.INSPECTOR),
 )
 
 
@@ -64,9 +68,10 @@ def demo_logins_command(password):
         if user is None:
             user = User(username=username, role=role, email=f"{username}@example.org")
             db.session.add(user)
-        user.township_id = township.id if role is Role.STREET_ADMIN else None
+        user.township_id = township.id if role in (Role.STREET_ADMIN, Role.INSPECTOR) else None
         user.recycling_point_id = point.id if role is Role.POINT_STAFF else None
         user.set_password(password)
     db.session.commit()
     click.echo(f"Demo logins (password {password!r}): admin, manager, "
-               f"street (admin of {township.name}), staff (at {point.name}).")
+               f"street (admin of {township.name}), staff (at {point.name}), "
+               f"inspector (of {township.name}).")

@@ -2,8 +2,8 @@
 
 9 districts, 114 towns and streets, 59 facilities with 29,000 t/day, about 2,000 recycling
 points, bins in the four categories, 3,754,000 households at city scale (1% at sample scale)
-of which a small share is not yet covered, and N days of collections whose daily totals sit
-below, near and on some days above the capacity.
+of which a small share is not yet covered, N days of collections whose daily totals sit
+below, near and on some days above the capacity, and a year of inspections (demo/inspections.py).
 
 Households and collections go in through :func:`wastesort.bulk.bulk_insert`, not one ORM
 object per row, and their aggregates (household tallies, daily tonnage) are added from the
@@ -32,6 +32,7 @@ from ..households import tally
 from ..households.models import Household
 from ..points.models import PointKind, RecyclingPoint
 from ..timeutil import local_today
+from . import inspections
 from .geography import (
     CITY_HOUSEHOLDS,
     COMMUNITY_STEMS,
@@ -67,6 +68,7 @@ class SeedSummary:
     facilities: int
     collections: int
     seconds: dict[str, float]  # by phase: what the benchmark reports
+    inspections: int = 0
 
 
 class DatabaseNotEmpty(Exception):
@@ -93,7 +95,8 @@ def reset_database() -> None:
 
 
 def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
-              today: dt.date | None = None) -> SeedSummary:
+              today: dt.date | None = None,
+              inspection_days: int = inspections.DAYS) -> SeedSummary:
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}")
     if days < 0:
@@ -121,15 +124,19 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     mark = time.perf_counter()
     bins = _bins(rng, communities)
     collections = _collections(rng, points, staff, days, today)
-    db.session.commit()
     seconds["bins_and_collections"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    inspected = inspections.seed_inspections(today, inspection_days) if inspection_days else 0
+    db.session.commit()
+    seconds["inspections"] = time.perf_counter() - mark
     if db.session.get_bind().dialect.name == "postgresql":
         mark = time.perf_counter()
         vacuum_analyze()
         seconds["analyze"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     return SeedSummary(len(districts), len(townships), sum(map(len, communities.values())),
-                       households, bins, len(points), facilities, collections, seconds)
+                       households, bins, len(points), facilities, collections, seconds,
+                       inspected)
 
 
 def vacuum_analyze() -> None:
