@@ -8,6 +8,10 @@ a year of collections when empty), in one run:
 - p95 of "my street today" of the town or street with the most recycling points (target
   < 50 ms; ``--only street`` times just that page, as an admin and as the street's own
   administrator);
+- p95 of the collections page filtered, with its totals (target < 50 ms; ``--only
+  collections`` times just these), as an admin and as a street's own administrator: totals
+  from the daily tonnage (a month of one category, a street's year) and from the collections
+  (a point's postings with the void ones, a poster's, a street's month with the void ones);
 - ``POST /api/v1/collections`` and the batch endpoint at city scale against a nearly empty
   database, in-process (target: no more than 20% slower);
 - peak RSS of a process making the coverage and capacity report figures, and of one exporting
@@ -197,6 +201,61 @@ def street_page(app, n: int = 100) -> dict:
                    "cpu_p95_ms": p95(cpu[name])} for name, ts in times.items()}
 
 
+def collection_pages(app) -> dict:
+    """The filtered collections page with its totals, 100 requests each: as the bench's
+    administrator and as the administrator of the town or street with the most recycling
+    points ("bench-collections-street"); totals from the daily tonnage (no point or poster,
+    void records left out) and from the collections (a point's with void records, a poster's,
+    the street's last 30 days with void records). Without ``from`` the page lists 30 days."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from wastesort.accounts.models import Role, User
+    from wastesort.extensions import db
+    from wastesort.points.models import RecyclingPoint
+    from wastesort.timeutil import local_today
+
+    with app.app_context():
+        today = local_today()
+        township_id = db.session.scalar(
+            select(RecyclingPoint.township_id).where(RecyclingPoint.active)
+            .group_by(RecyclingPoint.township_id)
+            .order_by(func.count().desc(), RecyclingPoint.township_id).limit(1))
+        point_id = db.session.scalar(select(func.min(RecyclingPoint.id))
+                                     .where(RecyclingPoint.township_id == township_id))
+        poster = db.session.scalar(select(User.username).where(
+            User.role == Role.POINT_STAFF, User.recycling_point_id == point_id).limit(1))
+        if db.session.scalar(select(User).where(
+                User.username == "bench-collections-street")) is None:
+            street = User(username="bench-collections-street", role=Role.STREET_ADMIN,
+                          township_id=township_id)
+            street.set_password("bench-password")
+            db.session.add(street)
+            db.session.commit()
+    month = f"from={today - dt.timedelta(days=29)}&to={today}"
+    urls = {
+        "bench-admin": [f"/collections/?{month}&category=kitchen",
+                        f"/collections/?recycling_point_id={point_id}&voided=all",
+                        f"/collections/?poster={poster}&category=residual"],
+        "bench-collections-street": [
+            f"/collections/?{month}&category=kitchen",
+            f"/collections/?from={today - dt.timedelta(days=364)}&to={today}",
+            f"/collections/?recycling_point_id={point_id}&voided=all",
+            f"/collections/?poster={poster}",
+            f"/collections/?{month}&voided=all"],
+    }
+    timings = {}
+    for username, pages_of_user in urls.items():
+        client = app.test_client()
+        response = client.post("/login", data={"username": username,
+                                               "password": "bench-password"})
+        assert response.status_code in (302, 303), response.status_code
+        for url in pages_of_user:
+            timings[f"{url} ({username})"] = p95_ms(client, url, n=100)
+    return timings
+
+
 def search_urls(app) -> list[str]:
     """The household code search: a whole code (where saving a household lands), the first
     9 characters of one (its district and town or street: tens of thousands of matches) and
@@ -336,7 +395,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="an already seeded PostgreSQL city, e.g. "
                         "postgresql+psycopg://postgres@127.0.0.1:5432/city_pages_pg (a copy: the "
                         "bench writes to it)")
-    parser.add_argument("--only", choices=["pages", "memory", "street"],
+    parser.add_argument("--only", choices=["pages", "memory", "street", "collections"],
                         help="run only this part (memory: pages and peak RSS; street: only "
                              "\"my street today\", 100 requests each as an administrator and "
                              "as the street's own, the dashboard in the same rounds) and print "
@@ -360,10 +419,13 @@ def run(args, instance: Path, database_url: str | None) -> None:
                                  "(wastesort demo seed --scale city)")
             seed_demo(scale="city", days=365)
     ensure_users(app)
+    if args.only == "collections":
+        print(json.dumps({"collections_filtered_p95_ms": collection_pages(app)}, indent=2))
+        return
     if args.only == "street":
         print(json.dumps({"street_page": street_page(app)}, indent=2))
         return
-    result = {"pages_p95_ms": pages(app)}
+    result = {"pages_p95_ms": pages(app), "collections_filtered_p95_ms": collection_pages(app)}
     if args.only == "pages":
         print(json.dumps(result, indent=2))
         return
