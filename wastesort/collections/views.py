@@ -82,15 +82,20 @@ def _page(form: CollectionForm | None, status: int = 200):
         page = paginate_by_day(stmt, per_page=20)
         totals = collection_totals(current_user, **filters)
         people = _usernames(page.items)
-    suggestions = db.session.scalars(posters_query(current_user)
-                                     .limit(POSTER_SUGGESTIONS + 1)).all()
     return render_template(
         "collections/index.html", form=form, page=page, filter_form=filter_form,
         totals=totals, people=people,
         labels={c: str(label) for c, label in CATEGORY_LABELS.items()},
         may_void=current_user.role in VOIDERS, here=request.full_path.rstrip("?"),
-        export_args=_export_args(), posters=suggestions[:POSTER_SUGGESTIONS]
-        if len(suggestions) <= POSTER_SUGGESTIONS else []), status
+        export_args=_export_args(), posters=_poster_suggestions()), status
+
+
+def _poster_suggestions() -> list[str]:
+    """The names the poster filter offers: a street's staff and the administrators; none
+    where there are more than POSTER_SUGGESTIONS (the city's: typed instead)."""
+    names = db.session.scalars(posters_query(current_user).with_only_columns(User.username)
+                               .limit(POSTER_SUGGESTIONS + 1)).all()
+    return names if len(names) <= POSTER_SUGGESTIONS else []
 
 
 def _usernames(rows) -> dict[int, str]:
