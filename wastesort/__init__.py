@@ -42,6 +42,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.staff_views import bp as staff_bp
+    from .accounts.token_views import bp as tokens_bp
     from .accounts.views import auth_bp, users_bp
     from .api import init_api
     from .areas.views import bp as communities_bp
@@ -62,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from .street.views import bp as street_bp
 
     for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
+                      staff_bp, tokens_bp,
                       households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
                       picker_bp, street_bp, intake_bp):
         app.register_blueprint(blueprint)

@@ -67,6 +67,8 @@ NAV = (
     ("intake_pages.facilities", lazy_gettext("Facility intake"), (Role.ADMIN, Role.MANAGER)),
     ("reports.index", lazy_gettext("Reports"), (Role.ADMIN, Role.MANAGER)),
     ("users.index", lazy_gettext("Users"), (Role.ADMIN,)),
+    ("staff_pages.index", lazy_gettext("Staff"), (Role.STREET_ADMIN,)),
+    ("token_pages.index", lazy_gettext("API tokens"), (Role.ADMIN,)),
 )
 
 

@@ -193,19 +193,21 @@ def test_facilities(api, world, role, read, write):
         == (200 if write == 201 else 403)
 
 
-@pytest.mark.parametrize(("role", "status"), [
-    ("admin", 200), ("manager", 403), ("street", 403), ("staff", 403),
+@pytest.mark.parametrize(("role", "read", "write"), [
+    ("admin", 200, 200), ("manager", 403, 403), ("street", 200, 403), ("staff", 403, 403),
 ])
-def test_users_are_for_admins_only(api, world, role, status):
+def test_users_are_for_admins_and_street_admins_see_their_staff(api, world, role, read, write):
+    """A street administrator reads their own point staff (tests/api/test_staff_api.py has
+    the rest of their rules), and makes or changes no other account."""
     city = world["city"]
-    assert api.get("/api/v1/users", as_=role).status_code == status
-    assert api.get(f"/api/v1/users/{city.users['staff'].id}", as_=role).status_code == status
+    assert api.get("/api/v1/users", as_=role).status_code == read
+    assert api.get(f"/api/v1/users/{city.users['staff'].id}", as_=role).status_code == read
     made = api.post("/api/v1/users", as_=role, json={
         "username": f"new-{role}", "password": "long enough", "role": "street_admin",
         "township_id": city.townships["b1"].id})
-    assert made.status_code == (201 if status == 200 else 403)
+    assert made.status_code == (201 if write == 200 else 403)
     assert api.patch(f"/api/v1/users/{city.users['manager'].id}", as_=role,
-                     json={"email": "m@example.org"}).status_code == status
+                     json={"email": "m@example.org"}).status_code == write
 
 
 @pytest.mark.parametrize(("role", "capacity", "coverage"), [

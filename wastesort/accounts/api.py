@@ -1,4 +1,5 @@
-"""``/api/v1/users`` (administrators) and ``/api/v1/tokens``."""
+"""``/api/v1/users`` (administrators; street administrators for their own point staff) and
+``/api/v1/tokens``."""
 
 from flask.views import MethodView
 
@@ -16,7 +17,8 @@ from .schemas import (
 )
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
-                description="Users and their roles (administrators only), and API tokens.")
+                description="Users and their roles (administrators; street administrators manage "
+                            "the point staff of their own town or street), and API tokens.")
 
 
 @blp.route("/users")
@@ -24,13 +26,15 @@ class Users(MethodView):
     @blp.arguments(UserQuery, location="query")
     @blp.response(200, page_of(UserSchema))
     def get(self, args):
-        """Users by id."""
+        """Users by id: everyone for administrators, their own point staff for street
+        administrators."""
         return paged(service.users_query, args)
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     def post(self, data):
-        """Create a user with a role and, for street administrators and point staff, a scope."""
+        """Create a user with a role and, for street administrators and point staff, a scope
+        (street administrators: point staff of a point in their town or street only)."""
         return service.add_user(current_api_user(), data)
 
 
@@ -44,7 +48,8 @@ class UserItem(MethodView):
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data, user_id):
-        """Change a user's role and scope, e-mail, password or active flag."""
+        """Change a user's role and scope, e-mail, password or active flag (street
+        administrators: the password, e-mail and active flag of their own point staff)."""
         return service.update_user(current_api_user(), user_id, data)
 
 

@@ -61,3 +61,28 @@ def facility_choices() -> list[tuple[int, str]]:
 
     return [(f.id, f.name) for f in db.session.scalars(
         db.select(TreatmentFacility).order_by(TreatmentFacility.name))]
+
+
+class StaffForm(FlaskForm):
+    """A new point-staff account made by a street administrator; the service makes the
+    password (shown once on the answer)."""
+
+    username = StringField(_l("Username"))
+    recycling_point_id = SelectField(_l("Recycling point"), coerce=optional_int, choices=[],
+                                     validate_choice=False)  # the service decides (403 outside)
+    email = EmailField(_l("E-mail (optional)"))
+
+    def set_choices(self, points) -> None:
+        self.recycling_point_id.choices = [("", "—")] + [(p.id, p.name) for p in points]
+
+    def data_for_service(self) -> dict:
+        return {"role": Role.POINT_STAFF.value, "username": self.username.data,
+                "recycling_point_id": self.recycling_point_id.data,
+                "email": (self.email.data or "").strip() or None}
+
+
+class TokenForm(FlaskForm):
+    """An API token to issue (administrators): for whom, and a label to tell it apart."""
+
+    username = StringField(_l("Username"))
+    name = StringField(_l("Label"))

@@ -10,6 +10,7 @@ the same kind, so the answer takes as long whether the name exists or not.
 makes tests fast).
 """
 
+import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -18,6 +19,10 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 ARGON2 = "argon2id"
+# A made password is typed on a phone from what a street administrator reads out or writes down:
+# lower case and digits only (no shift key), without the look-alikes 0/o and 1/l.
+MADE_PASSWORD_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"
+MADE_PASSWORD_LENGTH = 12  # 32 ** 12 = 2 ** 60 choices
 # OWASP Password Storage Cheat Sheet, Argon2id: m=19456 (19 MiB), t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
@@ -31,6 +36,12 @@ def hash_password(password: str) -> str:
     if method == ARGON2:
         return _hasher.hash(password)
     return generate_password_hash(password, method=method)
+
+
+def new_password() -> str:
+    """A random password from the operating system's source (:mod:`secrets`), for a person
+    to type: shown once to whoever made it, stored only as its hash."""
+    return "".join(secrets.choice(MADE_PASSWORD_ALPHABET) for _ in range(MADE_PASSWORD_LENGTH))
 
 
 def verify_password(stored: str, password: str) -> bool:

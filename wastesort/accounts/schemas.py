@@ -41,6 +41,10 @@ class UserUpdateSchema(PatchSchema):
 class UserQuery(PageArgs):
     role = Choice(Role)
     active = ma.fields.Boolean()
+    name = Text(100, metadata={"description": "Part of the username or e-mail address, in "
+                                              "any case."})
+    township_id = Id(query=True, metadata={
+        "description": "The user's town or street, or that of a staff member's point."})
 
 
 class TokenInSchema(ma.Schema):

@@ -1,17 +1,20 @@
-"""Rules for users: a role's scope must match the role, usernames are unique."""
+"""Rules for users: a role's scope must match the role, usernames are unique. Administrators
+manage every user; a street administrator their own point staff (accounts/staff.py)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..areas.models import Township
 from ..emails import clean_email
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..points.models import RecyclingPoint
-from ..rules import get_by_id, valid_id
+from ..rules import commit_unique, get_by_id, valid_id
 from . import sessions
 from .models import Role, User
+from .passwords import new_password
 from .scope import TOWNSHIP_ROLES, require_roles
+from .staff import require_staff_change, require_staff_create, staff_query, writable_staff
 
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 40
@@ -67,14 +70,28 @@ def create_user(*, username: str, password: str, role: Role | str, email: str | 
     return user
 
 
-def users_query(admin: User, *, role: str | None = None, active: bool | None = None):
-    """A SELECT of every user, by id: administrators only (403 otherwise)."""
-    require_roles(admin, Role.ADMIN)
-    stmt = select(User)
+def users_query(caller: User, *, role: str | None = None, active: bool | None = None,
+                name: str | None = None, township_id: int | None = None):
+    """A SELECT of the users ``caller`` manages, by id: everyone for an administrator, their
+    point staff for a street administrator, 403 for other roles. ``name`` is part of the
+    username or e-mail address in any case; ``township_id`` the user's town or street, or
+    that of a staff member's point."""
+    if caller.role is Role.STREET_ADMIN:
+        stmt = staff_query(caller)
+    else:
+        require_roles(caller, Role.ADMIN)
+        stmt = select(User)
     if role is not None:
         stmt = stmt.where(User.role == Role(role))
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
+    if name:
+        stmt = stmt.where(or_(User.username.icontains(name, autoescape=True),
+                              User.email.icontains(name, autoescape=True)))
+    if township_id is not None:
+        points = select(RecyclingPoint.id).where(RecyclingPoint.township_id == township_id)
+        stmt = stmt.where(or_(User.township_id == township_id,
+                              User.recycling_point_id.in_(points)))
     return stmt.order_by(User.id)
 
 
@@ -86,20 +103,45 @@ def get_user(admin: User, user_id: int) -> User:
     return found
 
 
-def add_user(admin: User, data: dict) -> User:
-    """An administrator creates a user (create_user's rules) and commits."""
-    require_roles(admin, Role.ADMIN)
+def add_user(caller: User, data: dict) -> User:
+    """An administrator creates any user, a street administrator point staff of their street
+    (create_user's rules), and commits. Of two requests for one new username, the database's
+    unique index lets one through; the other gets the message beside the username."""
+    if caller.role is Role.STREET_ADMIN:
+        require_staff_create(caller, data)
+    else:
+        require_roles(caller, Role.ADMIN)
     fields = ("username", "password", "role", "email", "township_id", "recycling_point_id",
               "treatment_facility_id")
     user = create_user(**{f: data.get(f) for f in fields})
-    db.session.commit()
+    commit_unique("username", _l("The username %(name)s is taken.", name=user.username))
     return user
+
+
+def add_user_with_new_password(caller: User, data: dict) -> tuple[User, str]:
+    """As :func:`add_user`, with a password made here; returns (user, the plain password),
+    which the caller shows once and keeps nowhere."""
+    password = new_password()
+    return add_user(caller, {**data, "password": password}), password
+
+
+def reset_password(caller: User, user_id: int) -> tuple[User, str]:
+    """Give a user a new password made here (ending their sessions, as every password change
+    does); returns (user, the plain password), to be shown once."""
+    password = new_password()
+    return update_user(caller, user_id, {"password": password}), password
 
 
 def update_user(admin: User, user_id: int, data: dict) -> User:
     """Change role and scope, e-mail, active flag or password. An administrator cannot
-    deactivate or demote themself (so the last administrator cannot lock everyone out)."""
-    user = get_user(admin, user_id)
+    deactivate or demote themself (so the last administrator cannot lock everyone out). A
+    street administrator changes the password, e-mail and active flag of their own staff
+    (403 for anyone else: accounts/staff.py)."""
+    if admin.role is Role.STREET_ADMIN:
+        user = writable_staff(admin, user_id)
+        require_staff_change(user, data)
+    else:
+        user = get_user(admin, user_id)
     errors: dict[str, list[str]] = {}
     data = dict(data)
     if data.get("email"):  # None or "" clears it

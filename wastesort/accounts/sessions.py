@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from flask import current_app, session
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -95,3 +95,15 @@ def end_all_of(user_id: int, *, except_current: bool = False) -> None:
         stmt = stmt.where(LoginSession.sid_hash != _hash(sid))
     db.session.execute(stmt.values(ended_at=utcnow()), execution_options={
         "synchronize_session": False})
+
+
+def last_logins(user_ids) -> dict[int, dt.datetime]:
+    """{user id: when they last logged in} for those of ``user_ids`` with a session still kept
+    (ended ones are removed a week after they end, see :func:`begin`): one query for a page."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(LoginSession.user_id, func.max(LoginSession.created_at))
+                              .where(LoginSession.user_id.in_(ids))
+                              .group_by(LoginSession.user_id))
+    return dict(rows.all())

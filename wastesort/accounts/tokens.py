@@ -94,13 +94,17 @@ def _owner(row) -> User:
     return user
 
 
-def tokens_query(user: User, *, user_id: int | None = None):
-    """A SELECT of tokens: an administrator's choice of anyone's, everyone else their own."""
+def tokens_query(user: User, *, user_id: int | None = None, owner: str | None = None):
+    """A SELECT of tokens: an administrator's choice of anyone's, everyone else their own.
+    ``owner`` is part of the owner's username, in any case."""
     stmt = select(ApiToken)
     if user.role is not Role.ADMIN:
         stmt = stmt.where(ApiToken.user_id == user.id)
     if user_id is not None:
         stmt = stmt.where(ApiToken.user_id == user_id)
+    if owner:
+        stmt = stmt.where(ApiToken.user_id.in_(
+            select(User.id).where(User.username.icontains(owner, autoescape=True))))
     return stmt.order_by(ApiToken.id)
 
 
@@ -119,6 +123,28 @@ def create_token_for(admin: User, user_id: int, name: str = "") -> tuple[ApiToke
     if owner is None:
         raise RuleViolation({"user_id": [_l("No such user.")]})
     return issue_token(owner, name)
+
+
+def create_token_for_username(admin: User, username: str, name: str) -> tuple[ApiToken, str]:
+    """As :func:`create_token_for`, the owner named by username (the tokens page); a label is
+    required, as over the API. Messages by field: ``username``, ``name``."""
+    require_roles(admin, Role.ADMIN)
+    errors: dict = {}
+    data = {"username": username or "", "name": name or ""}
+    check_text(errors, data, "username", 40, required=True)
+    check_text(errors, data, "name", 80, required=True)
+    owner = None
+    if "username" not in errors:
+        owner = db.session.scalar(select(User).where(User.username == data["username"]))
+        if owner is None:
+            errors["username"] = [_l("No such user.")]
+    if errors:
+        raise RuleViolation(errors)
+    try:
+        return issue_token(owner, data["name"])
+    except RuleViolation as exc:  # an inactive owner: said beside the username here
+        raise RuleViolation({"username" if k == "user_id" else k: v
+                             for k, v in exc.errors.items()}) from None
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:

@@ -18,18 +18,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..areas.models import Township
+from ..areas.views import township_choices
 from ..errors_domain import RuleViolation
 from ..extensions import db
-from ..pages import login_required_for, paginate, role_label, safe_next, show_rule_errors
+from ..pages import as_id, login_required_for, paginate, role_label, safe_next, show_rule_errors
+from ..points.models import RecyclingPoint
 from .auth import log_in, log_out
 from .forms import LanguageForm, LoginForm, UserForm
 from .models import Role, User
 from .passwords import needs_rehash, verify_nobody
+from .scope import require_roles
 from .service import add_user, get_user, update_user, users_query
+from .sessions import last_logins
 
 auth_bp = Blueprint("auth", __name__)
 users_bp = Blueprint("users", __name__, url_prefix="/users")
 login_required_for(users_bp)
+
+
+@users_bp.before_request
+def _administrators_only():
+    """Every account is the administrators' (a street administrator's staff: /staff/)."""
+    require_roles(current_user, Role.ADMIN)
 
 
 def landing_url(user: User) -> str:
@@ -100,19 +110,32 @@ def _choices(form: UserForm) -> None:
     form.set_choices(townships, role_label)
 
 
+MAX_NAME_FILTER = 100
+
+
 @users_bp.get("/")
 def index():
-    """Every user with role and scope (administrators only: the service says 403 to others)."""
-    role = request.args.get("role") or None
-    stmt = users_query(current_user, role=role if role in set(Role) else None)
-    return render_template("accounts/users.html", page=paginate(stmt), roles=list(Role),
-                           role=role)
+    """Every user with role and scope (administrators only, like every page here),
+    found by part of the username or e-mail address, role, town or street, and active flag;
+    the filters stay in the URL."""
+    args = request.args
+    name = args.get("q", "").strip()[:MAX_NAME_FILTER]
+    filters = {"role": args.get("role") if args.get("role") in set(Role) else None,
+               "active": {"1": True, "0": False}.get(args.get("active", "")),
+               "name": name if name.isprintable() else None,
+               "township_id": as_id(args.get("township_id", ""))}
+    stmt = users_query(current_user, **filters).options(
+        joinedload(User.township), joinedload(User.recycling_point)
+        .joinedload(RecyclingPoint.township))
+    page = paginate(stmt)
+    return render_template("accounts/users.html", page=page, roles=list(Role),
+                           townships=township_choices(), q=name, filters=filters,
+                           last_login=last_logins(u.id for u in page.items))
 
 
 @users_bp.route("/new", methods=["GET", "POST"])
 def create():
     """Add a user with a role and, for street administrators and point staff, a scope."""
-    users_query(current_user)  # administrators only, before showing any form
     form = UserForm()
     _choices(form)
     if form.validate_on_submit():
