@@ -21,7 +21,9 @@ from .test_views import csrf_token, log_in
 
 CAPACITY_HEADER_ZH = ["日期", "收运量（吨）", "可回收物（吨）", "有害垃圾（吨）", "厨余垃圾（吨）",
                       "其他垃圾（吨）", "处理能力（吨/日）", "负荷率（%）", "剩余处理能力（吨）",
-                      "状态"]
+                      "状态", "处理设施接收量（吨）", "可回收物接收量（吨）",
+                      "有害垃圾接收量（吨）", "厨余垃圾接收量（吨）", "其他垃圾接收量（吨）",
+                      "混装混运（吨）"]
 
 
 
@@ -71,7 +73,7 @@ def test_a_chinese_report_email_is_chinese_throughout(now, chinese_mail, capacit
     rows = _rows(attachment.get_content())
     assert rows[0] == CAPACITY_HEADER_ZH
     assert rows[1] == ["2026-11-20", "520.0", "0.0", "0.0", "120.0", "400.0", "500", "104.0",
-                       "-20.0", "超负荷"]
+                       "-20.0", "超负荷", "0.0", "0.0", "0.0", "0.0", "0.0", "0.0"]
 
 
 def test_an_english_report_email_is_english_throughout(now, capacity_day, smtp, subscribe):
@@ -90,7 +92,7 @@ def test_an_english_report_email_is_english_throughout(now, capacity_day, smtp, 
     assert not re.search(r"[\u4e00-\u9fff]", text)
     (attachment,) = message.iter_attachments()
     assert attachment.get_filename() == "Capacity report, November 20, 2026.csv"
-    assert _rows(attachment.get_content())[1][-1] == "over capacity"
+    assert _rows(attachment.get_content())[1][9] == "over capacity"  # then the facilities
 
 
 def test_a_chinese_coverage_email_names_its_week_with_yes_and_no_in_chinese(
@@ -191,7 +193,9 @@ def test_the_download_is_in_the_readers_language_and_the_api_keeps_machine_heade
     machine = client.get(f"/api/v1/reports/{report.id}/csv", headers={
         "Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"})
     rows = _rows(machine.get_data(as_text=True))
-    assert rows[0][:2] == ["day", "collected_t"] and rows[1][-1] == "over"
+    assert rows[0][:2] == ["day", "collected_t"] and rows[1][9] == "over"
+    assert rows[0][10:] == ["received_t", "recyclable_received_t", "hazardous_received_t",
+                            "kitchen_received_t", "residual_received_t", "mixed_transport_t"]
     assert machine.headers["Content-Disposition"] == (
         'attachment; filename="wastesort-capacity-day-2026-11-20-city.csv"')
 

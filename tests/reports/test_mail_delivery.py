@@ -47,8 +47,12 @@ def test_report_email_over_real_smtp(now, capacity_day, smtp, subscribe):
     csv_text = attachment.get_content()
     lines = csv_text.lstrip("\ufeff").splitlines()
     assert lines[0] == ("Day,Collected (t),Recyclables (t),Hazardous waste (t),Kitchen waste (t),"
-                        "Residual waste (t),Capacity (t/day),Utilisation (%),Headroom (t),Status")
-    assert lines[1] == "2026-11-20,520.0,0.0,0.0,120.0,400.0,500,104.0,-20.0,over capacity"
+                        "Residual waste (t),Capacity (t/day),Utilisation (%),Headroom (t),Status,"
+                        "Received at the facilities (t),Recyclables received (t),"
+                        "Hazardous waste received (t),Kitchen waste received (t),"
+                        "Residual waste received (t),Mixed transport (t)")
+    assert lines[1] == ("2026-11-20,520.0,0.0,0.0,120.0,400.0,500,104.0,-20.0,over capacity,"
+                        "0.0,0.0,0.0,0.0,0.0,0.0")
     delivery = Delivery.query.one()
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         DeliveryStatus.SENT, 1, None)

@@ -25,11 +25,18 @@ def _capacity_columns() -> list[tuple[str, str]]:
     """(machine header, header for people) of each column of a capacity report."""
     categories = {"recyclable": _("Recyclables (t)"), "hazardous": _("Hazardous waste (t)"),
                   "kitchen": _("Kitchen waste (t)"), "residual": _("Residual waste (t)")}
+    received = {"recyclable": _("Recyclables received (t)"),
+                "hazardous": _("Hazardous waste received (t)"),
+                "kitchen": _("Kitchen waste received (t)"),
+                "residual": _("Residual waste received (t)")}
     return [("day", _("Day")), ("collected_t", _("Collected (t)")),
             *((f"{c}_t", categories[c]) for c in CATEGORIES),
             ("capacity_t_per_day", _("Capacity (t/day)")),
             ("utilisation_percent", _("Utilisation (%)")),
-            ("headroom_t", _("Headroom (t)")), ("status", _("Status"))]
+            ("headroom_t", _("Headroom (t)")), ("status", _("Status")),
+            ("received_t", _("Received at the facilities (t)")),
+            *((f"{c}_received_t", received[c]) for c in CATEGORIES),
+            ("mixed_transport_t", _("Mixed transport (t)"))]
 
 
 def _coverage_columns() -> list[tuple[str, str]]:
@@ -93,10 +100,17 @@ def _blank(value):
 
 
 def _capacity(writer, figures: dict, word) -> None:
+    """A row per day; the facilities' columns (received, mixed transport) blank in reports
+    made before the facility section existed."""
+    intake = {d["day"]: d for d in (figures.get("facilities") or {}).get("daily", [])}
     for d in figures["daily"]:
+        i = intake.get(d["day"])
+        received = [round(sum(i["received_t"].values()), 3),
+                    *(i["received_t"][c] for c in CATEGORIES), i["mixed_t"]] if i \
+            else [""] * (len(CATEGORIES) + 2)
         writer.writerow([d["day"], d["collected_t"], *(d["by_category_t"][c] for c in CATEGORIES),
                          d["capacity_t"], _blank(d["utilisation_percent"]), d["headroom_t"],
-                         word(d["status"])])
+                         word(d["status"]), *received])
 
 
 def _coverage(writer, figures: dict, word) -> None:

@@ -13,12 +13,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..areas.models import District
+from ..areas.models import District, Township
 from ..enums import STREAM_FACILITY, WasteCategory
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
 from ..metrics.capacity import daily_capacity
 from ..metrics.coverage import coverage_levels
+from ..metrics.facilities import (
+    collected_against_received,
+    facility_days,
+    facility_summary,
+    stream_gap_summary,
+    township_gaps,
+    treatment_rates,
+)
 from ..metrics.formulas import headroom_t, percent, utilisation_percent
 from ..rules import get_by_id
 from ..timeutil import local_today
@@ -196,9 +204,17 @@ def coverage_figures(period: ReportPeriod, start: dt.date, end: dt.date,
 
 # ---------------------------------------------------------------- capacity
 
+def _average_capacity(rows: list[dict]) -> int | float:
+    """The capacity of a run of days, each day's in force: a whole number when it did not
+    change, else the average (a week closed for maintenance lowers a month's)."""
+    total = sum(r["capacity_t"] for r in rows)
+    return total // len(rows) if total % len(rows) == 0 else round(total / len(rows), 1)
+
+
 def _capacity_summary(days: list[dict]) -> dict:
-    """Totals, averages, peak and warning/over days of a run of ``daily_capacity`` rows."""
-    capacity_t = days[0]["capacity_t"]
+    """Totals, averages, peak and warning/over days of a run of ``daily_capacity`` rows, each
+    day measured against the capacity in force that day."""
+    capacity_t = _average_capacity(days)
     collected_t = round(sum(d["collected_t"] for d in days), 3)
     average_t = round(collected_t / len(days), 3)
     peak = max(days, key=lambda d: d["collected_t"])  # the first such day on ties
@@ -209,7 +225,8 @@ def _capacity_summary(days: list[dict]) -> dict:
         "by_category_t": {c.value: round(sum(d["by_category_t"][c.value] for d in days), 3)
                           for c in WasteCategory},
         "average_t_per_day": average_t,
-        "average_utilisation_percent": utilisation_percent(average_t, capacity_t),
+        "average_utilisation_percent": utilisation_percent(
+            collected_t, sum(d["capacity_t"] for d in days)),
         "average_headroom_t": headroom_t(average_t, capacity_t),
         "peak_day": {"day": peak["day"].isoformat(), "collected_t": peak["collected_t"],
                      "utilisation_percent": peak["utilisation_percent"],
@@ -224,7 +241,7 @@ def _stream_summary(days: list[dict]) -> list[dict]:
     streams = []
     for index, (category, facility_type) in enumerate(STREAM_FACILITY.items()):
         rows = [d["streams"][index] for d in days]
-        capacity_t = rows[0]["capacity_t"]
+        capacity_t = _average_capacity(rows)
         collected_t = round(sum(r["collected_t"] for r in rows), 3)
         average_t = round(collected_t / len(rows), 3)
         peak = max(rows, key=lambda r: r["collected_t"])
@@ -232,7 +249,8 @@ def _stream_summary(days: list[dict]) -> list[dict]:
             "category": category.value, "facility_type": facility_type.value,
             "capacity_t_per_day": capacity_t, "collected_t": collected_t,
             "average_t_per_day": average_t,
-            "average_utilisation_percent": utilisation_percent(average_t, capacity_t),
+            "average_utilisation_percent": utilisation_percent(
+                collected_t, sum(r["capacity_t"] for r in rows)),
             "peak_utilisation_percent": peak["utilisation_percent"],
             "warning_days": sum(1 for r in rows if r["status"] == "warning"),
             "over_days": sum(1 for r in rows if r["status"] == "over"),
@@ -269,9 +287,46 @@ def capacity_figures(period: ReportPeriod, start: dt.date, end: dt.date,
                      "report_id": stored_id,
                      "source": "report" if stored is not None else "computed"},
     }
+    figures["facilities"] = facility_section(start, end)
     if period is ReportPeriod.DAY:  # its chart shows the day among the days before it
         figures["recent_days"] = recent_days(end)
     return figures
+
+
+MIXED_TOWNSHIPS_SHOWN = 20
+
+
+def facility_section(start: dt.date, end: dt.date) -> dict:
+    """The chain to treatment over the period: each facility against its own capacity (peak
+    and average utilisation, days over, closed), collected against received per stream (and
+    per day, with mixed transport), the towns and streets where sorted waste arrived as
+    residual waste, and the treatment rates (docs/metrics.md, "The chain to treatment")."""
+    days = collected_against_received(start, end)
+    townships: dict[int, dict] = {}
+    for row in township_gaps(start, end):
+        if row["mixed_streams"]:
+            found = townships.setdefault(row["township_id"], {"id": row["township_id"],
+                                                              "days": 0, "mixed_t": 0.0})
+            found["days"] += 1
+            found["mixed_t"] = round(found["mixed_t"] + row["mixed_t"], 3)
+    names = dict(db.session.execute(select(Township.id, Township.name)
+                                    .where(Township.id.in_(list(townships)))).all()) \
+        if townships else {}
+    mixed = sorted(townships.values(), key=lambda t: (-t["mixed_t"], t["id"]))
+    rates = treatment_rates(start, end)
+    return {
+        "tickets": bool(rates["received_by_type_t"] and any(rates["received_by_type_t"].values())),
+        "facilities": [facility_summary(row) for row in facility_days(start, end)],
+        "streams": stream_gap_summary(days),
+        "daily": [{"day": d["day"].isoformat(),
+                   "received_t": {s["stream"]: s["received_t"] for s in d["streams"]},
+                   "mixed_t": d["mixed_t"]} for d in days],
+        "mixed_townships": [{**t, "name": names.get(t["id"], "")}
+                            for t in mixed[:MIXED_TOWNSHIPS_SHOWN]],
+        "mixed_township_count": len(mixed),
+        "rates": {k: v for k, v in rates.items() if k != "coefficients"},
+        "tolerances": dict(current_app.config["INTAKE_GAP_TOLERANCE_PERCENT"]),
+    }
 
 
 def recent_days(end: dt.date) -> list[dict]:
