@@ -90,6 +90,7 @@ REPORT_SCHEDULE = {
     "coverage:week": "0 8 * * mon",
     "capacity:month": "0 7 1 * *",
     "coverage:month": "0 8 1 * *",
+    "ranking:month": "30 8 1 * *",  # 红黑榜: towns and streets ranked for last month
 }
 # How far back a (re)started scheduler makes missed reports; each entry looks back at least
 # one period of its cadence and a day (daily 2 days, weekly 8, monthly 32).

@@ -60,13 +60,14 @@ def register_blueprints(app: Flask) -> None:
     from .picker import bp as picker_bp
     from .picker import init_picker
     from .points.views import bp as points_bp
+    from .rankings.views import bp as rankings_bp
     from .reports import init_reports
     from .street.views import bp as street_bp
 
     for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
                       staff_bp, tokens_bp,
                       households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
-                      picker_bp, street_bp, intake_bp):
+                      picker_bp, street_bp, intake_bp, rankings_bp):
         app.register_blueprint(blueprint)
     init_pages(app)
     init_picker(app)

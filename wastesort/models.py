@@ -12,6 +12,7 @@ from .inspections.models import Inspection, InspectionPhoto
 from .inspections.tally import DailyInspectionTally
 from .intake.aggregate import DailyIntake
 from .intake.models import WeighbridgeTicket
+from .metrics.daily_cache import DailyFigures  # noqa: F401
 from .points.models import PointKind, RecyclingPoint
 from .reports.models import (  # noqa: F401
     CapacityAlert,

@@ -65,6 +65,8 @@ NAV = (
     ("facility_pages.index", lazy_gettext("Facilities"),
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("intake_pages.facilities", lazy_gettext("Facility intake"), (Role.ADMIN, Role.MANAGER)),
+    ("ranking_pages.index", lazy_gettext("Rankings"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("reports.index", lazy_gettext("Reports"), (Role.ADMIN, Role.MANAGER)),
     ("users.index", lazy_gettext("Users"), (Role.ADMIN,)),
     ("staff_pages.index", lazy_gettext("Staff"), (Role.STREET_ADMIN,)),

@@ -48,7 +48,8 @@ def test_jobs_have_fixed_ids_and_fire_in_the_city_time_zone(app, time_machine):
     scheduler = build_scheduler(app, BackgroundScheduler())
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"report:capacity:day", "report:coverage:week", "report:capacity:month",
-                         "report:coverage:month", "deliveries", "capacity-alerts"}
+                         "report:coverage:month", "report:ranking:month", "deliveries",
+                         "capacity-alerts"}
     assert jobs["report:capacity:day"].func_ref == "wastesort.reports.tasks:run_schedule_entry"
     assert jobs["report:capacity:day"].args == ("capacity:day",)
     now = dt.datetime.now(CITY)
@@ -169,6 +170,7 @@ def test_a_scheduler_down_over_scheduled_times_catches_up_on_start(bound, city, 
             ("capacity", "month", D(2026, 11, 1), "city"),
             ("coverage", "month", D(2026, 11, 1), "city"),
             ("coverage", "month", D(2026, 11, 1), f"district:{city.districts['a'].id}"),
+            ("ranking", "month", D(2026, 11, 1), "city"),
         }
     finally:
         scheduler.shutdown(wait=False)
@@ -203,7 +205,8 @@ def test_nothing_before_the_look_back(bound, city, time_machine):
     assert {r[2] for r in reports() if r[:2] == ("coverage", "week")} == {D(2026, 11, 30)}
     # monthly: 32 days back reaches 1 December 07:00 and 08:00 (9 days ago), not 1 November
     assert {r[:3] for r in reports() if r[1] == "month"} == {
-        ("capacity", "month", D(2026, 11, 1)), ("coverage", "month", D(2026, 11, 1))}
+        ("capacity", "month", D(2026, 11, 1)), ("coverage", "month", D(2026, 11, 1)),
+        ("ranking", "month", D(2026, 11, 1))}
 
 
 @pytest.mark.parametrize("schedule", [{"capacity:year": "0 7 * * *"},
@@ -224,4 +227,5 @@ def test_kinds_of_the_default_schedule(app):
     assert keys == {(ReportKind.CAPACITY, ReportPeriod.DAY),
                     (ReportKind.COVERAGE, ReportPeriod.WEEK),
                     (ReportKind.CAPACITY, ReportPeriod.MONTH),
-                    (ReportKind.COVERAGE, ReportPeriod.MONTH)}
+                    (ReportKind.COVERAGE, ReportPeriod.MONTH),
+                    (ReportKind.RANKING, ReportPeriod.MONTH)}

@@ -153,12 +153,13 @@ def test_the_scheduler_log_says_what_an_operator_needs(bound, city, time_machine
     assert started.startswith("scheduler starting (Asia/Shanghai): report:capacity:day at "
                               "2026-12-02 07:00 +0800; report:coverage:week at 2026-12-07 "
                               "08:00 +0800;")
-    # 14 days of daily reports, two weeks, and two months (a monthly entry looks back 32 days)
+    # 14 days of daily reports, two weeks, and two months of each monthly entry (it looks back
+    # 32 days)
     assert caught_up.startswith(
         "catch-up on start (up to 32 days back): made capacity day city 2026-11-17..2026-11-30 "
         "(14 reports), coverage week city 2026-11-16..2026-11-23 (2 reports), capacity month "
         "city 2026-10-01..2026-11-01 (2 reports), coverage month city 2026-10-01..2026-11-01 "
-        "(2 reports); 0 already made; queued 1 delivery(ies); deliveries: sent 1, to retry 0, "
-        "failed 0")
+        "(2 reports), ranking month city 2026-10-01..2026-11-01 (2 reports); 0 already made; "
+        "queued 1 delivery(ies); deliveries: sent 1, to retry 0, failed 0")
     assert deliveries == ("deliveries: sent 0, to retry 1, failed 0; errors: "
                           "ConnectionRefusedError: [Errno 111] Connection refused (x1)")

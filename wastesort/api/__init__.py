@@ -59,6 +59,7 @@ def init_api(app: Flask) -> None:
     from ..metrics.api import blp as figures_blp
     from ..metrics.inspection_api import blp as inspection_figures_blp
     from ..points.api import blp as points_blp
+    from ..rankings.api import blp as rankings_blp
     from .core import api, spec_kwargs
 
     for key, value in {
@@ -77,5 +78,5 @@ def init_api(app: Flask) -> None:
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
                 collections_blp, figures_blp, accounts_blp, inspections_blp, tickets_blp,
-                intake_blp, inspection_figures_blp):
+                intake_blp, inspection_figures_blp, rankings_blp):
         api.register_blueprint(blp)

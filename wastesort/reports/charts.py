@@ -58,7 +58,11 @@ def _figure(report: Report, family: list[str], *, cjk: bool):
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.tick_params(labelfontfamily=family, labelsize=9)
-    if report.kind is ReportKind.CAPACITY:
+    if report.kind is ReportKind.RANKING:
+        from .ranking import draw
+
+        handles = draw(axes, report.figures, family, cjk=cjk)
+    elif report.kind is ReportKind.CAPACITY:
         figures = report.figures
         if report.period is ReportPeriod.DAY and "recent_days" not in figures:
             figures = {**figures, "recent_days": recent_days(report.period_end)}  # made before

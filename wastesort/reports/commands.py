@@ -48,7 +48,7 @@ def report_group():
 
 
 @report_group.command("run")
-@click.argument("kind", metavar="coverage|capacity")
+@click.argument("kind", metavar="coverage|capacity|ranking")
 @click.option("--as-of", "as_of", required=True, metavar="DATE",
               help="A day of the period to report (YYYY-MM-DD, city time).")
 @click.option("--period", default="day", show_default=True, metavar="day|week|month")
@@ -73,7 +73,7 @@ def run_command(kind, as_of, period, district, send):
 
 
 @report_group.command("list")
-@click.option("--kind", metavar="coverage|capacity")
+@click.option("--kind", metavar="coverage|capacity|ranking")
 @click.option("--limit", type=click.IntRange(1, 1000), default=30, show_default=True)
 @with_appcontext
 def list_command(kind, limit):
@@ -126,7 +126,7 @@ def subscription_group():
 
 @subscription_group.command("add")
 @click.argument("email")
-@click.option("--kind", required=True, metavar="coverage|capacity|alert")
+@click.option("--kind", required=True, metavar="coverage|capacity|alert|ranking")
 @click.option("--period", metavar="day|week|month", help="Cadence (alerts: day).")
 @click.option("--district", metavar="ID", help="Coverage of one district (default: the city).")
 @with_appcontext

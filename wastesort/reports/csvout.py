@@ -52,7 +52,8 @@ def _words() -> dict[str, str]:
     """The values that are words, for people."""
     return {"yes": _("yes"), "no": _("no"), "ok": _("normal"), "warning": _("warning"),
             "over": _("over capacity"), "city": _("city"), "district": _("district"),
-            "town": _("town"), "street": _("street")}
+            "town": _("town"), "street": _("street"), "red": _("red list"),
+            "black": _("black list")}
 
 
 def csv_filename(report: Report) -> str:
@@ -84,7 +85,12 @@ def report_csv(report: Report, *, for_people: bool = True) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    if report.kind is ReportKind.CAPACITY:
+    if report.kind is ReportKind.RANKING:
+        from .ranking import csv_columns, csv_rows
+
+        writer.writerow([label if for_people else key for key, label in csv_columns()])
+        csv_rows(writer, report.figures, word)
+    elif report.kind is ReportKind.CAPACITY:
         columns = _capacity_columns()
         writer.writerow([label if for_people else key for key, label in columns])
         _capacity(writer, report.figures, word)

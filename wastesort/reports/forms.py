@@ -22,7 +22,8 @@ class SubscriptionForm(FlaskForm):
     kind = SelectField(_l("What"), choices=[
         SelectChoice("capacity", _l("Capacity report")),
         SelectChoice("coverage", _l("Coverage report")),
-        SelectChoice("alert", _l("Capacity alerts"))])
+        SelectChoice("alert", _l("Capacity alerts")),
+        SelectChoice("ranking", _l("Ranking report"))])
     period = SelectField(_l("Cadence"), choices=[
         SelectChoice("day", _l("Daily")), SelectChoice("week", _l("Weekly")),
         SelectChoice("month", _l("Monthly"))])

@@ -34,6 +34,7 @@ CITY_SCOPE = "city"
 class ReportKind(enum.StrEnum):
     COVERAGE = "coverage"
     CAPACITY = "capacity"
+    RANKING = "ranking"  # 红黑榜: towns and streets ranked (weeks and months, the city)
 
 
 class ReportPeriod(enum.StrEnum):
@@ -46,6 +47,7 @@ class SubscriptionKind(enum.StrEnum):
     COVERAGE = "coverage"
     CAPACITY = "capacity"
     ALERT = "alert"  # capacity alerts: one e-mail per day and level
+    RANKING = "ranking"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -102,6 +104,8 @@ class Subscription(db.Model):
         CheckConstraint("kind != 'alert' OR (period = 'day' AND district_id IS NULL)",
                         name="alert_daily_city"),
         CheckConstraint("kind != 'capacity' OR district_id IS NULL", name="capacity_city"),
+        CheckConstraint("kind != 'ranking' OR (period != 'day' AND district_id IS NULL)",
+                        name="ranking_city"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

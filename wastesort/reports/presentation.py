@@ -34,6 +34,11 @@ def month_name(day: dt.date) -> str:
 
 def _period_title(kind: ReportKind, period: ReportPeriod, start: dt.date) -> str:
     year, week, _weekday = start.isocalendar()  # weeks run Monday to Sunday, as ISO's do
+    if kind is ReportKind.RANKING:
+        if period is ReportPeriod.WEEK:
+            return _("Rankings of towns and streets, week %(week)s of %(year)s", week=week,
+                     year=year)
+        return _("Rankings of towns and streets, %(month)s", month=month_name(start))
     if kind is ReportKind.CAPACITY:
         if period is ReportPeriod.DAY:
             return _("Capacity report, %(day)s", day=long_date(start))
@@ -82,6 +87,13 @@ def report_context(report: Report) -> dict:
         townships = {t["id"]: t for t in figures["townships"]}
         below = [townships[i] for i in figures["below_full"] if i in townships]
         context.update(below=below[:BELOW_FULL_SHOWN], below_count=len(below))
+    elif report.kind is ReportKind.RANKING:
+        from ..rankings.labels import FIGURE_LABELS
+        from .ranking import lists
+
+        red, black = lists(figures)
+        context.update(red=red, black=black,
+                       measured=[str(FIGURE_LABELS[k]) for k in figures["figures"]])
     return context
 
 

@@ -76,7 +76,7 @@ def fire_times(entry: Entry, since: dt.datetime, until: dt.datetime) -> list[dt.
 
 def district_scopes(entry: Entry, subscribed_by: dt.datetime) -> list[int | None]:
     """The city, and each district with a subscription to this kind and cadence by then."""
-    if entry.kind is ReportKind.CAPACITY:
+    if entry.kind in (ReportKind.CAPACITY, ReportKind.RANKING):
         return [None]
     districts = db.session.scalars(select(Subscription.district_id).distinct().where(
         Subscription.kind == entry.kind.value, Subscription.period == entry.period,

@@ -102,12 +102,23 @@ def make_report(kind: ReportKind, period: ReportPeriod, as_of: dt.date, *,
     if kind is ReportKind.CAPACITY and district_id is not None:
         raise RuleViolation({"district_id": [_l(
             "Capacity reports are for the whole city: the facilities serve every district.")]})
+    if kind is ReportKind.RANKING and district_id is not None:
+        raise RuleViolation({"district_id": [_l(
+            "Ranking reports are for the whole city: towns and streets are ranked together.")]})
+    if kind is ReportKind.RANKING and period is ReportPeriod.DAY:
+        raise RuleViolation({"period": [_l("Rankings are made for a week or a month.")]})
     check_district(district_id)
     scope = scope_key(district_id)
     if (found := find_report(kind, period, start, scope)) is not None:
         return found, False
-    builder = coverage_figures if kind is ReportKind.COVERAGE else capacity_figures
-    figures = builder(period, start, end, district_id)
+    if kind is ReportKind.RANKING:
+        from .ranking import ranking_figures
+
+        figures = ranking_figures(period, start, end, previous_period(period, start),
+                                  _previous_figures(kind, period, start, scope))
+    else:
+        builder = coverage_figures if kind is ReportKind.COVERAGE else capacity_figures
+        figures = builder(period, start, end, district_id)
     report = Report(kind=kind, period=period, period_start=start, period_end=end, scope=scope,
                     district_id=district_id, made_by=made_by[:40], figures=figures)
     db.session.add(report)

@@ -46,6 +46,11 @@ def add_subscription(user: User | None, *, email, kind, period=None, district_id
         errors["district_id"] = [_l("Capacity reports and alerts are for the whole city.")]
     elif kind is SubscriptionKind.ALERT and period is not ReportPeriod.DAY:
         errors["period"] = [_l("Capacity alerts are per day.")]
+    elif district_id is not None and kind is SubscriptionKind.RANKING:
+        errors["district_id"] = [_l("Ranking reports are for the whole city: towns and "
+                                    "streets are ranked together.")]
+    elif kind is SubscriptionKind.RANKING and period is ReportPeriod.DAY:
+        errors["period"] = [_l("Rankings are made for a week or a month.")]
     if "district_id" not in errors:
         try:
             check_district(district_id)
