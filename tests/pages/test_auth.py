@@ -73,7 +73,7 @@ def test_next_goes_back_to_the_page_asked_for_but_never_off_site(browser, city):
     evil = browser.client.post("/login?next=//evil.example/x",
                                data={"csrf_token": token, "username": "street",
                                      "password": "password123"})
-    assert evil.headers["Location"] == "/dashboard/"
+    assert evil.headers["Location"] == "/street/"  # the landing page, not the other site
 
 
 @pytest.mark.parametrize(("username", "visible", "hidden"), [

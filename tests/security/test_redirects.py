@@ -15,7 +15,7 @@ def test_login_never_sends_the_user_off_site(browser, city, target):
     response = browser.client.post(f"/login?next={target}", data={
         "csrf_token": token, "username": "street", "password": "password123"})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/dashboard/"
+    assert response.headers["Location"] == "/street/"  # the street administrator's landing
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
