@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
 
 from ..enums import FacilityType
@@ -36,3 +36,25 @@ class FacilityForm(FlaskForm):
                 "facility_type": self.facility_type.data,
                 "capacity_t_per_day": self.capacity_t_per_day.data,
                 "active": bool(self.active.data)}
+
+
+class NewFacilityForm(FacilityForm):
+    in_service_from = DateField(_l("In service since (its capacity counts from this day)"),
+                                validators=[Optional()])
+
+    def data_for_service(self) -> dict:
+        return {**super().data_for_service(), "in_service_from": self.in_service_from.data}
+
+
+class CapacityForm(FlaskForm):
+    """A capacity from a day on: a new line, maintenance (0), a closure, a planned change."""
+
+    effective_from = DateField(_l("From (first day)"), validators=[Optional()])
+    capacity_t_per_day = IntegerField(_l("Capacity (t/day; 0 while closed)"),
+                                      validators=[Optional()],
+                                      render_kw={"inputmode": "numeric", "min": 0})
+    note = StringField(_l("Note (optional)"))
+
+    def data_for_service(self) -> dict:
+        return {"effective_from": self.effective_from.data,
+                "capacity_t_per_day": self.capacity_t_per_day.data, "note": self.note.data}

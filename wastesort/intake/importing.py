@@ -134,10 +134,16 @@ def plan_import(user: User, facility_id: int | None, filename: str, data: bytes)
                                            name=name) if name in townships else
                                         _l("No town or street named %(name)s.", name=name))
         ticket = None
+        number_text = cell_text(cell(values, positions["ticket_number"])).strip()
+        if number_text:
+            first = plan.row_of.setdefault(number_text, number)
+            if first != number:
+                problems["ticket_number"] = _l("The ticket number %(number)s is also on row "
+                                               "%(row)s.", number=number_text, row=first)
         if not problems:
             ticket, found = rules.check({
                 "treatment_facility_id": facility.id,
-                "ticket_number": cell_text(cell(values, positions["ticket_number"])),
+                "ticket_number": number_text,
                 "arrived_at": arrived, "stream": stream, "net_weight_kg": weight,
                 "township_id": township_id,
                 "vehicle_plate": cell_text(cell(values, positions.get("vehicle_plate")))})
@@ -145,12 +151,6 @@ def plan_import(user: User, facility_id: int | None, filename: str, data: bytes)
                 column = FIELD_COLUMNS[name_]
                 problems[arrival_column if column == "arrived_at" else
                          weight_column if column == "net_weight_kg" else column] = message[0]
-        if ticket is not None:
-            first = plan.row_of.setdefault(ticket.ticket_number, number)
-            if first != number:
-                problems["ticket_number"] = _l("The ticket number %(number)s is also on row "
-                                               "%(row)s.", number=ticket.ticket_number,
-                                               row=first)
         for column, message in problems.items():
             errors.append(RowError(number, column, message))
         if not problems:

@@ -451,7 +451,9 @@ def readable_facility(user: User, facility_id: int | None = None) -> TreatmentFa
     """The facility whose tickets ``user`` works with: an operator's own; for others the one
     named (404 when none)."""
     scope = facility_scope(user)
+    if scope is not None and facility_id not in (None, scope):
+        raise NotFound(_l("No such facility."))
     facility = get_by_id(TreatmentFacility, scope if scope is not None else facility_id)
-    if facility is None or (scope is not None and facility.id != scope):
+    if facility is None:
         raise NotFound(_l("No such facility."))
     return facility

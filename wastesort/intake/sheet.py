@@ -132,8 +132,8 @@ def read_sheet(filename: str, data: bytes) -> tuple[dict[str, int], dict[str, st
 
 def _date_part(value) -> tuple[dt.date | None, dt.time | None, bool]:
     """(date, time if the cell has one, whether it could be read)."""
-    if isinstance(value, dt.datetime):
-        return value.date(), value.time(), True
+    if isinstance(value, dt.datetime):  # a date cell is a datetime at midnight
+        return value.date(), (value.time() if value.time() != dt.time() else None), True
     if isinstance(value, dt.date):
         return value, None, True
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -961,6 +961,26 @@ ZH = {
     "Received, t": "接收量（吨）",
     "Towns and streets where sorted waste arrived as residual waste (%(num)s)": "分类垃圾按其他垃圾进场的镇街（%(num)s 个）",
     "Treatment facilities: the chain from collection to treatment": "处理设施：从收运到处理的全链条",
+    # facility intake: the capacity history pages
+    "A day after today is a planned change; a day that already starts a capacity replaces it.":
+        "晚于今天的日期为计划变更；已有处理能力起始于该日时将被替换。",
+    "Call off": "取消",
+    "Capacity (t/day; 0 while closed)": "处理能力（吨/日；停运填 0）",
+    "Capacity of %(name)s": "%(name)s的处理能力",
+    "Capacity of %(t)s t/day from %(day)s saved.": "已保存：自 %(day)s 起处理能力 %(t)s 吨/日。",
+    "Change the capacity from a day on": "自某日起变更处理能力",
+    "Each capacity lasts from its first day until the next one; a day is always measured against the capacity in force that day. 0 t/day: closed (maintenance, a closure).":
+        "每项处理能力自起始日起有效，直到下一项开始；每一天都按当日执行的处理能力衡量。0 吨/日表示停运（检修、关停）。",
+    "From": "起始日期",
+    "From (first day)": "起始日期（首日）",
+    "In force today": "今日执行",
+    "In service since (its capacity counts from this day)": "投运日期（自该日起计入处理能力）",
+    "No capacity recorded: the facility counts for nothing.": "未记录处理能力：该设施不计入处理能力。",
+    "Note": "备注",
+    "Note (optional)": "备注（选填）",
+    "The planned change was called off.": "已取消计划变更。",
+    "in force": "执行中",
+    "planned": "计划中",
     # --- rankings (红黑榜): the page, the API, the monthly ranking report -------------------
     "%(figure)s %(weight)s": "%(figure)s %(weight)s",
     "%(first)s to %(last)s": "%(first)s至%(last)s",
