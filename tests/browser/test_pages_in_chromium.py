@@ -155,7 +155,9 @@ def test_manager_sees_the_dashboard_chart(live_server, open_page, city):
     assert chart.locator("rect.bar.status-warning").count() == 1
     assert chart.locator("line.limit").count() == 2
     assert "capacity 500 t/day" in chart.inner_html()
-    assert page.locator("#coverage-chart svg rect.bar").count() == 3
+    assert page.locator("#coverage-chart svg rect.bar").count() == 2  # the two districts
+    assert not page.locator("#coverage-table").is_visible()  # folded: every town and street
+    page.click("#units summary")
     page.click("#coverage-table th >> text=Coverage")
     assert "sort=coverage" in page.url
 

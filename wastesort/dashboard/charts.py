@@ -10,11 +10,15 @@ import math
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..pages import day, pct, tonnes
+from ..collections.forms import CATEGORY_LABELS
+from ..enums import WasteCategory
+from ..pages import day, number, pct, tonnes
 
 WIDTH = 720
 STATUS_COLOURS = {"ok": "#2e7d4f", "warning": "#b7791f", "over": "#c0392b"}
 CAPACITY_COLOUR, WARNING_COLOUR = "#c0392b", "#b7791f"
+CATEGORY_COLOURS = {WasteCategory.RECYCLABLE: "#1f5fa8", WasteCategory.HAZARDOUS: "#c0392b",
+                    WasteCategory.KITCHEN: "#2e7d4f", WasteCategory.RESIDUAL: "#6b6f6c"}
 
 
 def nice_step(raw: float) -> float:
@@ -30,37 +34,84 @@ def _svg(height: int, title: str, body: list[str], width: int = WIDTH) -> Markup
     return Markup(head + "".join(body) + "</svg>")
 
 
+def _axis(body: list[str], top_t: float, step_t: float, y, left: int, plot_w: float,
+          label) -> None:
+    """Gridlines and their scale at the left."""
+    for step in range(round(top_t / step_t) + 1):
+        t = step_t * step
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                    'stroke="#eef2ef"/>'
+                    f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" '
+                    f'fill="#5d6b62">{escape(label(t))}</text>')
+
+
+def _scale(peak: float) -> tuple[float, float]:
+    """(the axis step, the axis top) for values up to ``peak``."""
+    peak = peak or 1
+    step = nice_step(peak * 1.1 / 4)
+    return step, step * math.ceil(peak * 1.1 / step)
+
+
+def _stack(body: list[str], x: float, width: float, values: dict, y, tip) -> None:
+    """One bar's segments, one per stream, bottom up."""
+    stacked = 0.0
+    for category, colour in CATEGORY_COLOURS.items():
+        value = values.get(category.value, 0)
+        if value <= 0:
+            continue
+        body.append(f'<rect class="seg cat-{category.value}" x="{x:.1f}" '
+                    f'y="{y(stacked + value):.1f}" width="{width:.1f}" '
+                    f'height="{y(stacked) - y(stacked + value):.1f}" fill="{colour}">'
+                    f'<title>{escape(tip(category, value))}</title></rect>')
+        stacked += value
+
+
+def _key(body: list[str], lines: list[tuple[str, str, str]], top: int, left: int,
+         right_x: float) -> None:
+    """The lines' names above the plot: the first at the left, the second at the right."""
+    key_y = top - 14
+    for index, (label, colour, dash) in enumerate(lines[:2]):
+        if index == 0:
+            x1, tx, anchor = left, left + 30, "start"
+        else:
+            x1, tx, anchor = right_x - 24, right_x - 30, "end"
+        body.append(f'<line x1="{x1}" x2="{x1 + 24}" y1="{key_y - 4}" y2="{key_y - 4}" '
+                    f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+                    f'<text class="key" x="{tx}" y="{key_y}" text-anchor="{anchor}" '
+                    f'font-size="12" fill="{colour}">{escape(label)}</text>')
+
+
 def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *, title: str,
                   capacity_label: str, warning_label: str) -> Markup:
-    """Bars of tonnes collected per day, coloured by status, under the capacity line and the
+    """Bars of tonnes collected per day, stacked by waste stream, each day's bar outlined in
+    its status's colour when in warning or over capacity, under the capacity line and the
     warning line. The lines are named in a key above the plot, never over the bars."""
     height, left, right, top, bottom = 318, 64, 12, 34, 36
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    peak = max([capacity_t, *(d["collected_t"] for d in days)]) or 1
-    step_t = nice_step(peak * 1.1 / 4)
-    top_t = step_t * math.ceil(peak * 1.1 / step_t)
+    step_t, top_t = _scale(max([capacity_t, *(d["collected_t"] for d in days)]))
 
     def y(t: float) -> float:
         return top + plot_h - plot_h * (t / top_t)
 
     body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
             'stroke="#d9e2dc"/>']
-    for step in range(round(top_t / step_t) + 1):  # gridlines and the tonnage scale
-        t = step_t * step
-        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
-                    'stroke="#eef2ef"/>'
-                    f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" font-size="11" '
-                    f'fill="#5d6b62">{escape(tonnes(t, 0))}</text>')
+    _axis(body, top_t, step_t, y, left, plot_w, lambda t: tonnes(t, 0))
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.7, 1)
+    labels = {c: str(label) for c, label in CATEGORY_LABELS.items()}
+    part = _("%(day)s, %(category)s: %(t)s")
     for i, d in enumerate(days):
         x = left + i * slot + (slot - bar_w) / 2
-        colour = STATUS_COLOURS.get(d["status"], "#2e7d4f")
-        tip = _("%(day)s: %(t)s (%(percent)s of capacity)", day=day(d["day"]),
+        day_text = day(d["day"])
+        _stack(body, x, bar_w, d["by_category_t"], y, lambda c, v, day_text=day_text: part % {
+            "day": day_text, "category": labels[c], "t": tonnes(v)})
+        tip = _("%(day)s: %(t)s (%(percent)s of capacity)", day=day_text,
                 t=tonnes(d["collected_t"]), percent=pct(d["utilisation_percent"]))
+        outline = STATUS_COLOURS[d["status"]] if d["status"] != "ok" else "none"
         body.append(f'<rect class="bar status-{d["status"]}" x="{x:.1f}" '
                     f'y="{y(d["collected_t"]):.1f}" width="{bar_w:.1f}" '
-                    f'height="{top + plot_h - y(d["collected_t"]):.1f}" fill="{colour}">'
+                    f'height="{top + plot_h - y(d["collected_t"]):.1f}" fill="#000" '
+                    f'fill-opacity="0" stroke="{outline}" stroke-width="2">'
                     f'<title>{escape(tip)}</title></rect>')
         if i % max(len(days) // 6, 1) == 0 or i == len(days) - 1:
             anchor = "end" if i == len(days) - 1 else "middle"
@@ -73,16 +124,147 @@ def tonnage_chart(days: list[dict], capacity_t: float, warning_percent: float, *
         body.append(f'<line class="limit" x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" '
                     f'y2="{y(value):.1f}" stroke="{colour}" stroke-width="2" '
                     f'stroke-dasharray="{dash}"/>')
-    # the key above the plot: the capacity's line at the left, the warning's at the right
-    key_y, right_x = top - 14, left + plot_w
-    body.append(f'<line x1="{left}" x2="{left + 24}" y1="{key_y - 4}" y2="{key_y - 4}" '
-                f'stroke="{CAPACITY_COLOUR}" stroke-width="2"/>'
-                f'<text class="key" x="{left + 30}" y="{key_y}" font-size="12" '
-                f'fill="{CAPACITY_COLOUR}">{escape(capacity_label)}</text>'
-                f'<line x1="{right_x - 24}" x2="{right_x}" y1="{key_y - 4}" y2="{key_y - 4}" '
-                f'stroke="{WARNING_COLOUR}" stroke-width="2" stroke-dasharray="6 4"/>'
-                f'<text class="key" x="{right_x - 30}" y="{key_y}" text-anchor="end" '
-                f'font-size="12" fill="{WARNING_COLOUR}">{escape(warning_label)}</text>')
+    _key(body, [(capacity_label, CAPACITY_COLOUR, ""), (warning_label, WARNING_COLOUR, "6 4")],
+         top, left, left + plot_w)
+    return _svg(height, title, body)
+
+
+def months_chart(months: list[dict], capacity_t: float | None, *, title: str,
+                 capacity_label: str | None, forecast: list[dict] | None = None,
+                 forecast_label: str | None = None) -> Markup:
+    """One bar per month of tonnes per day, stacked by stream (the running month: so far),
+    under the capacity line; with ``forecast`` (months of the forecast's tonnes per day) a
+    dashed outline per forecast month after them."""
+    forecast = forecast or []
+    height, left, right, top, bottom = 300, 64, 12, 34, 36
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    step_t, top_t = _scale(max([capacity_t or 0, *(m["t_per_day"] for m in months),
+                                *(f["t_per_day"] for f in forecast)]))
+
+    def y(t: float) -> float:
+        return top + plot_h - plot_h * (t / top_t)
+
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+            'stroke="#d9e2dc"/>']
+    _axis(body, top_t, step_t, y, left, plot_w, lambda t: tonnes(t, 0 if step_t >= 1 else 1))
+    count = len(months) + len(forecast)
+    slot = plot_w / max(count, 1)
+    bar_w = max(slot * 0.7, 1)
+    labels = {c: str(label) for c, label in CATEGORY_LABELS.items()}
+    part = _("%(month)s, %(category)s: %(t)s per day")
+    for i, m in enumerate(months):
+        x = left + i * slot + (slot - bar_w) / 2
+        name = day(m["month"], "yyyy-MM")
+        _stack(body, x, bar_w, m["by_category_t_per_day"], y,
+               lambda c, v, name=name: part % {"month": name, "category": labels[c],
+                                               "t": tonnes(v)})
+        tip = _("%(month)s: %(t)s per day", month=name, t=tonnes(m["t_per_day"]))
+        body.append(f'<rect class="bar month" x="{x:.1f}" y="{y(m["t_per_day"]):.1f}" '
+                    f'width="{bar_w:.1f}" height="{top + plot_h - y(m["t_per_day"]):.1f}" '
+                    f'fill="#000" fill-opacity="0"><title>{escape(tip)}</title></rect>')
+        body.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" '
+                    f'text-anchor="middle" font-size="11" fill="#5d6b62">'
+                    f'{escape(day(m["month"], "M/yy"))}</text>')
+    for j, f in enumerate(forecast):
+        x = left + (len(months) + j) * slot + (slot - bar_w) / 2
+        tip = _("%(month)s: %(t)s per day", month=day(f["month"], "yyyy-MM"),
+                t=tonnes(f["t_per_day"]))
+        body.append(f'<rect class="bar forecast" x="{x:.1f}" y="{y(f["t_per_day"]):.1f}" '
+                    f'width="{bar_w:.1f}" height="{top + plot_h - y(f["t_per_day"]):.1f}" '
+                    f'fill="#eef2ef" stroke="#5d6b62" stroke-dasharray="4 3">'
+                    f'<title>{escape(tip)}</title></rect>'
+                    f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" '
+                    f'text-anchor="middle" font-size="11" fill="#5d6b62">'
+                    f'{escape(day(f["month"], "M/yy"))}</text>')
+    lines = []
+    if capacity_t:
+        body.append(f'<line class="limit" x1="{left}" x2="{left + plot_w}" '
+                    f'y1="{y(capacity_t):.1f}" y2="{y(capacity_t):.1f}" '
+                    f'stroke="{CAPACITY_COLOUR}" stroke-width="2"/>')
+        lines.append((capacity_label, CAPACITY_COLOUR, ""))
+    if forecast and forecast_label:
+        lines.append((forecast_label, "#5d6b62", "4 3"))
+    _key(body, lines, top, left, left + plot_w)
+    return _svg(height, title, body)
+
+
+def districts_chart(rows: list[dict], *, title: str) -> Markup:
+    """The districts side by side: one horizontal bar each of kg per household and day,
+    stacked by stream, its coverage at the right."""
+    left, right, row_h, top = 110, 70, 24, 8
+    plot_w = WIDTH - left - right
+    height = top + row_h * max(len(rows), 1) + 8
+    peak = max([sum(v or 0 for v in r["kg_per_household_day"].values()) for r in rows] or [1])
+    peak = peak or 1
+    labels = {c: str(label) for c, label in CATEGORY_LABELS.items()}
+    part = _("%(district)s, %(category)s: %(kg)s per household and day")
+    body = []
+    for i, row in enumerate(rows):
+        y0 = top + i * row_h
+        x = float(left)
+        body.append(f'<text x="{left - 6}" y="{y0 + 16}" text-anchor="end" font-size="12" '
+                    f'fill="#1d2a22">{escape(row["name"])}</text>')
+        for category, colour in CATEGORY_COLOURS.items():
+            value = row["kg_per_household_day"].get(category.value) or 0
+            width = plot_w * value / peak
+            if width <= 0:
+                continue
+            tip = part % {"district": row["name"], "category": labels[category],
+                          "kg": f"{number(value, 3)} kg"}
+            body.append(f'<rect class="seg cat-{category.value}" x="{x:.1f}" y="{y0 + 4}" '
+                        f'width="{width:.1f}" height="{row_h - 8}" fill="{colour}">'
+                        f'<title>{escape(tip)}</title></rect>')
+            x += width
+        body.append(f'<text class="coverage" x="{WIDTH - right + 6}" y="{y0 + 16}" '
+                    f'font-size="11" fill="#5d6b62">{escape(pct(row["coverage_percent"]))}'
+                    '</text>')
+    return _svg(height, title, body)
+
+
+def percent_lines_chart(months: list[dict], series: list[tuple[str, str, str]], *,
+                        title: str) -> Markup:
+    """Lines of percentages month by month (coverage; participation and accuracy): each of
+    ``series`` is (the rows' key, its name, its colour); the names in a key above."""
+    height, left, right, top, bottom = 220, 48, 12, 30, 32
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    values = [m[key] for m in months for key, _n, _c in series if m[key] is not None]
+    low = max(0.0, math.floor((min(values) if values else 0) / 10) * 10 - 10) \
+        if values and min(values) > 20 else 0.0
+
+    def y(p: float) -> float:
+        return top + plot_h - plot_h * (p - low) / (100 - low)
+
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+            'stroke="#d9e2dc"/>']
+    step = 10 if 100 - low <= 50 else 20
+    p = low
+    while p <= 100:
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(p):.1f}" y2="{y(p):.1f}" '
+                    'stroke="#eef2ef"/>'
+                    f'<text x="{left - 6}" y="{y(p) + 4:.1f}" text-anchor="end" font-size="11" '
+                    f'fill="#5d6b62">{escape(pct(p, 0))}</text>')
+        p += step
+    slot = plot_w / max(len(months), 1)
+    for key, name, colour in series:
+        points = [(left + (i + 0.5) * slot, y(m[key])) for i, m in enumerate(months)
+                  if m[key] is not None]
+        if points:
+            body.append(f'<polyline class="trend" fill="none" stroke="{colour}" '
+                        f'stroke-width="2" points="'
+                        + " ".join(f"{px:.1f},{py:.1f}" for px, py in points) + '"/>')
+        for i, m in enumerate(months):
+            if m[key] is None:
+                continue
+            tip = _("%(month)s, %(figure)s: %(value)s", month=day(m["month"], "yyyy-MM"),
+                    figure=name, value=pct(m[key], 2))
+            body.append(f'<circle cx="{left + (i + 0.5) * slot:.1f}" cy="{y(m[key]):.1f}" '
+                        f'r="3" fill="{colour}"><title>{escape(tip)}</title></circle>')
+    for i, m in enumerate(months):
+        body.append(f'<text x="{left + (i + 0.5) * slot:.1f}" y="{height - bottom + 16}" '
+                    f'text-anchor="middle" font-size="11" fill="#5d6b62">'
+                    f'{escape(day(m["month"], "M/yy"))}</text>')
+    _key(body, [(name, colour, "") for _k, name, colour in series], top, left,
+         left + plot_w)
     return _svg(height, title, body)
 
 

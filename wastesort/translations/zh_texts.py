@@ -1037,4 +1037,28 @@ ZH = {
     "new": "新上榜",
     "red list": "红榜",
     "up %(n)s places": "上升 %(n)s 名",
+    # the manager's dashboard and its drill-down (trends by month)
+    "%(area)s: coverage at each month's end": "%(area)s：各月末覆盖率",
+    "%(area)s: participation and accuracy by month": "%(area)s：各月参与率与投放准确率",
+    "%(area)s: tonnes per day by month, last 12 months": "%(area)s：近 12 个月各月日均收运量",
+    "%(district)s, %(category)s: %(kg)s per household and day": "%(district)s，%(category)s：每户每日 %(kg)s",
+    "%(month)s, %(category)s: %(t)s per day": "%(month)s，%(category)s：日均 %(t)s",
+    "%(month)s, %(figure)s: %(value)s": "%(month)s，%(figure)s：%(value)s",
+    "%(month)s: %(t)s per day": "%(month)s：日均 %(t)s",
+    "Bars: tonnes collected per day by stream; outlined amber on a day in warning, red over capacity. Solid line: capacity; dashed line: warning at %(p)s of capacity.":
+        "柱形：按类别堆叠的每日收运量；达到预警的日期描黄边，超负荷的日期描红边。实线：处理能力；虚线：处理能力的 %(p)s 预警线。",
+    "Dashed: the forecast's months.": "虚线柱：预测月份。",
+    "Every town and street": "全部镇街",
+    "Every town and street ranked": "查看全部镇街排名",
+    "No recycling point is attached to this community: its tonnage is counted with its town's or street's.":
+        "本社区没有隶属的回收点，其收运量计入所在镇街。",
+    "The districts side by side": "各区对比",
+    "The districts side by side: kg per household and day by stream, and coverage": "各区对比：分类户均日收运量与覆盖率",
+    "Tonnes per day of each month by stream (this month so far).": "各月按类别的日均收运量（本月截至目前）。",
+    "Trends": "趋势",
+    "accuracy": "投放准确率",
+    "coverage": "覆盖率",
+    "forecast": "预测",
+    "kg per household and day by stream; coverage today at the right.": "按类别的每户每日千克数；右侧为今日覆盖率。",
+    "participation": "参与率",
 }
