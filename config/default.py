@@ -33,6 +33,9 @@ INSPECTION_BACKDATE_DAYS = 7  # how old an inspection may be posted (admins may 
 INSPECTION_BATCH_MAX = 200  # inspections in one batch (an inspector's offline day)
 INSPECTION_STALE_DAYS = 14  # a community not inspected for more days than this is listed
 PHOTO_MAX_BYTES = 5_000_000  # one photo (JPEG, PNG or WebP by content); wastesort/storage.py
+# Hours the street's administrator has to deal with a reported bin problem, by kind; a task still
+# open or acknowledged after that is overdue (escalated to the district's list and the reports).
+BIN_TASK_DUE_HOURS = {"full": 4, "dirty": 24, "damaged": 48, "missing": 72}
 
 # Facility intake: weighbridge tickets (wastesort/intake; figures: docs/metrics.md).
 INTAKE_MAX_WEIGHT_KG = 60_000  # one ticket's net weight (a loaded compactor truck: ~20,000)

@@ -114,6 +114,19 @@ def _complete_and_check(app: Flask) -> None:
     _check_household_code(cfg)
     _check_intake(cfg)
     _check_rankings(cfg)
+    _check_bin_tasks(cfg)
+
+
+def _check_bin_tasks(cfg) -> None:
+    """The hours a bin problem's task is due in: a number of hours > 0 (at most a year) for
+    each of the four kinds."""
+    names = ("full", "dirty", "damaged", "missing")
+    value = cfg.get("BIN_TASK_DUE_HOURS")
+    if not isinstance(value, dict) or set(value) != set(names) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 24 * 366
+            for v in value.values()):
+        raise ConfigError(f"BIN_TASK_DUE_HOURS: must map each of {', '.join(names)} to a "
+                          f"number of hours > 0 (at most {24 * 366}), got {value!r}")
 
 
 def _check_rankings(cfg) -> None:

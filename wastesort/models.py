@@ -3,6 +3,7 @@
 from .accounts.models import ApiToken, LoginSession, Role, User
 from .areas.models import Community, District, Township, TownshipKind
 from .bins.models import BinStatus, SortingBin
+from .bintasks.models import BinProblemReport, BinTask  # noqa: F401
 from .collections.models import Collection
 from .collections.tonnage import DailyTonnage
 from .facilities.models import FacilityCapacity, TreatmentFacility

@@ -50,6 +50,7 @@ def init_api(app: Flask) -> None:
     from ..accounts.api import blp as accounts_blp
     from ..areas.api import blp as areas_blp
     from ..bins.api import blp as bins_blp
+    from ..bintasks.api import blp as bin_tasks_blp
     from ..collections.api import blp as collections_blp
     from ..facilities.api import blp as facilities_blp
     from ..households.api import blp as households_blp
@@ -78,5 +79,5 @@ def init_api(app: Flask) -> None:
     app.register_blueprint(swagger_assets)
     for blp in (areas_blp, households_blp, bins_blp, points_blp, facilities_blp,
                 collections_blp, figures_blp, accounts_blp, inspections_blp, tickets_blp,
-                intake_blp, inspection_figures_blp, rankings_blp):
+                intake_blp, inspection_figures_blp, rankings_blp, bin_tasks_blp):
         api.register_blueprint(blp)
