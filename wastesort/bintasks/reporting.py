@@ -201,8 +201,8 @@ def report_problem(user: User, data: dict, idempotency_key: str | None = None, *
 
 
 def _store(user_id: int, key: str, checked: _Checked, kept) -> Outcome:
-    now = utcnow()
     hold_write_lock()  # SQLite: one writer from here to the commit
+    now = utcnow()
     task_id, joined = _open_or_join(checked, user_id, now)
     connection = db.session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert

@@ -9,7 +9,9 @@ every task. Reading outside one's scope is 404, writing outside it 403.
 
 Each step is one conditional UPDATE (``WHERE status IN (…)``): of two administrators resolving
 one task at once, the one whose UPDATE changed the row wins and the other is told what became
-of the task (409). The bin's status follows in the same transaction (docs/integrity.md):
+of the task (409). The task is read under a row lock first, so a step's time is taken after
+any report that joined the task before it (a report holds the same lock while it joins).
+The bin's status follows in the same transaction (docs/integrity.md):
 
 - acknowledging a damaged or missing bin takes it out of service (in service → damaged), and
   the task remembers that it did;
@@ -32,7 +34,7 @@ from ..areas.models import Community, Township
 from ..bins.models import BinStatus, SortingBin
 from ..errors_domain import Conflict, Forbidden, NotFound, RuleViolation
 from ..extensions import db
-from ..locking import retry_conflicts
+from ..locking import locked, retry_conflicts
 from ..points.models import RecyclingPoint
 from ..rules import get_by_id, valid_id
 from ..timeutil import utcnow
@@ -155,14 +157,15 @@ def get_task(user: User, task_id: int, *, with_reports: bool = False) -> BinTask
 
 def _handled(user: User, task_id: int) -> BinTask:
     """The task, for a step by ``user``: 404 if there is none, 403 outside their town or
-    street (or for a role that handles none)."""
+    street (or for a role that handles none). Then read again under a lock held to the
+    commit, so the step's time is taken after any report that joined the task before it."""
     row = get_by_id(BinTask, task_id)
     if row is None:
         raise NotFound(NO_SUCH_TASK)
     if not may_handle(user, row.township_id):
         raise Forbidden(_l("Only the administrator of the bin's town or street deals with its "
                            "tasks."))
-    return row
+    return locked(BinTask, row.id)
 
 
 def _text(errors: dict, field: str, value, limit: int, *, required: bool) -> str | None:
