@@ -2,12 +2,15 @@
 
 ``small_city()`` makes two districts; district A has a street and a town, district B one
 street; each township has two communities, a recycling point and bins; facilities of every
-type; one user per role (password ``password123``) scoped to township/point "a1".
+type; one user per role (password ``password123``) scoped to township/point "a1" (the
+inspector, "inspector", to township a1 too).
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from wastesort.accounts.models import Role, User
 from wastesort.areas.models import Community, District, Township, TownshipKind
@@ -64,6 +67,7 @@ def small_city() -> City:
         "admin": make_user("admin", Role.ADMIN),
         "manager": make_user("manager", Role.MANAGER),
         "street": make_user("street", Role.STREET_ADMIN, township_id=townships["a1"].id),
+        "inspector": make_user("inspector", Role.INSPECTOR, township_id=townships["a1"].id),
         "staff": make_user("staff", Role.POINT_STAFF, recycling_point_id=points["a1"].id),
         "operator": make_user("operator", Role.FACILITY_OPERATOR,
                               treatment_facility_id=facilities["incineration"].id),
@@ -87,6 +91,13 @@ def add_facility(name: str, facility_type: FacilityType, capacity_t_per_day: int
 
 
 def make_user(username: str, role: Role, **scope) -> User:
+    """A user with the password ``PASSWORD``. A user of this name and role made already (the
+    small city's inspector, which tests also add by that name) is that user, given ``scope``."""
+    user = db.session.scalar(select(User).where(User.username == username, User.role == role))
+    if user is not None:
+        for name, value in scope.items():
+            setattr(user, name, value)
+        return user
     user = User(username=username, role=role, email=f"{username}@example.org", **scope)
     user.set_password(PASSWORD)
     db.session.add(user)

@@ -157,8 +157,8 @@ def test_unknown_user_is_404(api, world):
 
 def test_administrators_filter_by_name_and_town_or_street(api, world):
     a1, b1 = world.townships["a1"].id, world.townships["b1"].id
-    assert usernames(api.get(f"/api/v1/users?township_id={a1}")) == ["street", "staff",
-                                                                     "staff2"]
+    assert usernames(api.get(f"/api/v1/users?township_id={a1}")) == [
+        "street", "inspector", "staff", "staff2"]
     assert usernames(api.get(f"/api/v1/users?township_id={b1}&role=point_staff")) == [
         "staff_b1"]
     assert usernames(api.get("/api/v1/users?name=B1")) == ["staff_b1", "street_b1"]

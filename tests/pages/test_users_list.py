@@ -37,7 +37,8 @@ def admin(login, city):
     ("role=point_staff", ["staff", "WangLi"]),
     ("active=0", ["WangLi"]),
     ("active=1&role=point_staff", ["staff"]),
-    ("township_id={a1}", ["street", "staff"]),  # a street administrator's, and its point's staff
+    # a street administrator's, its inspector and its point's staff
+    ("township_id={a1}", ["street", "inspector", "staff"]),
     ("township_id={b1}", ["WangLi"]),
     ("township_id={a2}", []),
     ("q=GER&role=manager", ["manager"]),
