@@ -104,6 +104,7 @@ DELIVERY_RETRY_FOR_HOURS = 24  # retry this long (the waits added up), then the 
 DELIVERY_POLL_SECONDS = 60  # how often the scheduler sends due deliveries (and retries)
 CAPACITY_ALERT_CHECK_MINUTES = 10  # the scheduler also checks today's utilisation this often
 CAPACITY_ALERT_POSTING_INTERVAL_SECONDS = 10  # postings check a day at most this often (0: always)
+FORECAST_CRON = "30 5 * * *"  # the scheduler makes the day's capacity forecast (a fit: seconds)
 
 # E-mail. With MAIL_SERVER empty, messages go to <instance>/outbox/*.eml.
 MAIL_SERVER = ""

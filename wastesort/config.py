@@ -143,6 +143,13 @@ def _check_rankings(cfg) -> None:
     size = cfg.get("RANKING_LIST_SIZE")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ConfigError(f"RANKING_LIST_SIZE: must be a positive integer, got {size!r}")
+    from apscheduler.triggers.cron import CronTrigger
+
+    cron = cfg.get("FORECAST_CRON")
+    try:
+        CronTrigger.from_crontab(str(cron), timezone=cfg["TZ"])
+    except ValueError as exc:
+        raise ConfigError(f"FORECAST_CRON: not a cron expression ({exc})") from None
 
 
 def _check_intake(cfg) -> None:

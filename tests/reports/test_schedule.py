@@ -49,7 +49,7 @@ def test_jobs_have_fixed_ids_and_fire_in_the_city_time_zone(app, time_machine):
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"report:capacity:day", "report:coverage:week", "report:capacity:month",
                          "report:coverage:month", "report:ranking:month", "deliveries",
-                         "capacity-alerts"}
+                         "capacity-alerts", "forecast"}
     assert jobs["report:capacity:day"].func_ref == "wastesort.reports.tasks:run_schedule_entry"
     assert jobs["report:capacity:day"].args == ("capacity:day",)
     now = dt.datetime.now(CITY)

@@ -5,6 +5,7 @@ markup; every text in it comes from the caller (translated), is a number with it
 a translated phrase around them (the bars' tooltips).
 """
 
+import datetime as dt
 import math
 
 from flask_babel import gettext as _
@@ -225,7 +226,7 @@ def percent_lines_chart(months: list[dict], series: list[tuple[str, str, str]], 
                         title: str) -> Markup:
     """Lines of percentages month by month (coverage; participation and accuracy): each of
     ``series`` is (the rows' key, its name, its colour); the names in a key above."""
-    height, left, right, top, bottom = 220, 48, 12, 30, 32
+    height, left, right, top, bottom = 170, 48, 12, 30, 32
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     values = [m[key] for m in months for key, _n, _c in series if m[key] is not None]
     low = max(0.0, math.floor((min(values) if values else 0) / 10) * 10 - 10) \
@@ -294,3 +295,47 @@ def coverage_chart(rows: list[dict], full_percent: float, *, title: str,
                 f'y2="{height - 4}" stroke="#b7791f" stroke-width="2" stroke-dasharray="6 4"/>')
     return _svg(height, title, body)
 
+
+
+def forecast_chart(forecast: dict, name: str, *, title: str, forecast_label: str,
+                   capacity_label: str) -> Markup:
+    """The next days' forecast of one series: its mean as a line inside its interval (a band),
+    under the capacity in force each day (a step line) and the warning level (dashed)."""
+    series = forecast["series"][name]
+    first = dt.date.fromisoformat(forecast["first_day"])
+    count = len(series["mean"])
+    height, left, right, top, bottom = 300, 64, 12, 34, 32
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    step_t, top_t = _scale(max([*series["upper"], *series["capacity_t"]]))
+
+    def y(t: float) -> float:
+        return top + plot_h - plot_h * (min(t, top_t) / top_t)
+
+    def x(n: float) -> float:
+        return left + plot_w * (n + 0.5) / count
+
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" '
+            'stroke="#d9e2dc"/>']
+    _axis(body, top_t, step_t, y, left, plot_w, lambda t: tonnes(t, 0))
+    band = [f"{x(n):.1f},{y(v):.1f}" for n, v in enumerate(series["upper"])] + \
+        [f"{x(n):.1f},{y(v):.1f}" for n, v in reversed(list(enumerate(series["lower"])))]
+    body.append(f'<polygon class="interval" points="{" ".join(band)}" fill="#9fb3a6" '
+                'fill-opacity="0.35"/>')
+    body.append('<polyline class="forecast" fill="none" stroke="#1d2a22" stroke-width="2" '
+                'points="' + " ".join(f"{x(n):.1f},{y(v):.1f}"
+                                      for n, v in enumerate(series["mean"])) + '"/>')
+    for key, colour, dash in (("capacity_t", CAPACITY_COLOUR, ""),
+                              ("warning_t", WARNING_COLOUR, "6 4")):
+        steps = []
+        for n, value in enumerate(series[key]):
+            steps += [f"{left + plot_w * n / count:.1f},{y(value):.1f}",
+                      f"{left + plot_w * (n + 1) / count:.1f},{y(value):.1f}"]
+        body.append(f'<polyline class="limit" fill="none" stroke="{colour}" stroke-width="2" '
+                    f'stroke-dasharray="{dash}" points="{" ".join(steps)}"/>')
+    for n in range(0, count, max(count // 6, 1)):
+        body.append(f'<text x="{x(n):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                    f'font-size="11" fill="#5d6b62">'
+                    f'{escape(day(first + dt.timedelta(days=n), "M/d"))}</text>')
+    _key(body, [(forecast_label, "#1d2a22", ""), (capacity_label, CAPACITY_COLOUR, "")], top,
+         left, left + plot_w)
+    return _svg(height, title, body)

@@ -17,6 +17,7 @@ import logging
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
@@ -61,6 +62,9 @@ def build_scheduler(app: Flask, scheduler: BaseScheduler | None = None, *,
                       IntervalTrigger(minutes=app.config["CAPACITY_ALERT_CHECK_MINUTES"],
                                       timezone=zone),
                       id="capacity-alerts", name="check capacity alerts", replace_existing=True)
+    scheduler.add_job("wastesort.reports.tasks:make_forecast",
+                      CronTrigger.from_crontab(app.config["FORECAST_CRON"], timezone=zone),
+                      id="forecast", name="make the day's forecast", replace_existing=True)
     return scheduler
 
 

@@ -119,6 +119,10 @@ def make_report(kind: ReportKind, period: ReportPeriod, as_of: dt.date, *,
     else:
         builder = coverage_figures if kind is ReportKind.COVERAGE else capacity_figures
         figures = builder(period, start, end, district_id)
+    if kind is ReportKind.CAPACITY and period is ReportPeriod.MONTH:
+        from .forecast_section import forecast_section
+
+        figures["forecast"] = forecast_section(today)
     report = Report(kind=kind, period=period, period_start=start, period_end=end, scope=scope,
                     district_id=district_id, made_by=made_by[:40], figures=figures)
     db.session.add(report)

@@ -112,3 +112,23 @@ def check_alerts() -> None:
                          alert.reference_t, alert.percent)
         finally:
             db.session.remove()
+
+
+def make_forecast() -> None:
+    """Make the day's capacity forecast before anyone opens the dashboard (a fit takes
+    seconds); the first page of the day makes it otherwise."""
+    from ..metrics.forecast import city_forecast
+
+    with _app().app_context():
+        try:
+            today = local_today()
+            found = city_forecast(today)
+            if found is None:
+                log.info("forecast for %s: not enough history yet", today)
+            else:
+                log.info("forecast for %s: the city reaches its warning level on %s and its "
+                         "capacity on %s (none: not within %s days)", today,
+                         found["series"]["all"]["warning_on"],
+                         found["series"]["all"]["over_on"], found["days"])
+        finally:
+            db.session.remove()
