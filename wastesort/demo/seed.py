@@ -307,17 +307,38 @@ def _bins(rng, communities) -> int:
                                         "status"), rows)
 
 
-def daily_utilisation_targets(rng: random.Random, days: int) -> list[float]:
-    """Share of the capacity collected each day: mostly 72-84%, every fourth day in warning
-    (86-97%), every ninth day over capacity (101-106%)."""
+# The seasons of the city's waste (a forecast has something to learn): the fortnight before
+# the Spring Festival +8 %, its holiday week -22 % (people leave the city), the week after -8 %;
+# a summer peak of up to +7 % in late July; more on the weekend than midweek.
+FESTIVAL_FACTORS = {(-14, -1): 1.08, (0, 6): 0.78, (7, 13): 0.92}
+WEEKDAY_SHIFT = (0.00, -0.02, -0.03, -0.01, 0.01, 0.03, 0.04)  # Monday to Sunday
+
+
+def seasonal_factor(day: dt.date) -> float:
+    """The Spring Festival's and the summer's factor of a day's tonnage."""
+    from ..metrics.forecast import festival_offset
+
+    summer = 1 + 0.07 * max(0.0, math.cos(2 * math.pi * (day.timetuple().tm_yday - 205)
+                                          / 365.25))
+    offset = festival_offset(day)
+    festival = next((f for (low, high), f in FESTIVAL_FACTORS.items()
+                     if offset is not None and low <= offset <= high), 1.0)
+    return summer * festival
+
+
+def daily_utilisation_targets(rng: random.Random, days: int, first: dt.date) -> list[float]:
+    """Share of the capacity collected each day from ``first``: mostly 72-84% (higher on the
+    weekend), every fourth day in warning (86-97%), every ninth day over capacity (101-106%),
+    each times the day's season (:func:`seasonal_factor`)."""
     targets = []
     for i in range(days):
-        u = 0.78 + 0.04 * math.sin(2 * math.pi * i / 7) + rng.uniform(-0.03, 0.03)
+        day = first + dt.timedelta(days=i)
+        u = 0.78 + WEEKDAY_SHIFT[day.weekday()] + rng.uniform(-0.03, 0.03)
         if i % 9 == 4:
             u = rng.uniform(1.01, 1.06)
         elif i % 4 == 1:
             u = rng.uniform(0.86, 0.97)
-        targets.append(u)
+        targets.append(u * seasonal_factor(day))
     return targets
 
 
@@ -328,7 +349,7 @@ def _collections(rng, points, staff: dict[int, int], days: int, today: dt.date) 
     total_weight = sum(weights)
     shares = [w / total_weight for w in weights]
     first = today - dt.timedelta(days=days - 1)
-    targets = daily_utilisation_targets(rng, days)
+    targets = daily_utilisation_targets(rng, days, first)
     township_of = {p.id: p.township_id for p in points}
     sums: Counter = Counter()
     records: Counter = Counter()
