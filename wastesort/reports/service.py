@@ -17,6 +17,7 @@ from ..areas.models import District, Township
 from ..enums import STREAM_FACILITY, WasteCategory
 from ..errors_domain import NotFound, RuleViolation
 from ..extensions import db
+from ..metrics.bintasks import report_section as bin_task_section
 from ..metrics.capacity import daily_capacity
 from ..metrics.coverage import coverage_levels
 from ..metrics.facilities import (
@@ -214,6 +215,7 @@ def coverage_figures(period: ReportPeriod, start: dt.date, end: dt.date,
         "previous": {"period_start": prev_start.isoformat(), "as_of": prev_end.isoformat(),
                      "report_id": stored_id,
                      "source": "report" if stored is not None else "computed"},
+        "bin_tasks": bin_task_section(start, end, district_id),
     }
 
 
@@ -303,6 +305,7 @@ def capacity_figures(period: ReportPeriod, start: dt.date, end: dt.date,
                      "source": "report" if stored is not None else "computed"},
     }
     figures["facilities"] = facility_section(start, end)
+    figures["bin_tasks"] = bin_task_section(start, end)
     if period is ReportPeriod.DAY:  # its chart shows the day among the days before it
         figures["recent_days"] = recent_days(end)
     return figures
