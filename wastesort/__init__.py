@@ -48,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .areas.views import bp as communities_bp
     from .bins.views import bp as bins_bp
+    from .bintasks.views import bp as bintasks_bp
     from .collections.post_views import bp as post_bp
     from .collections.views import bp as collections_bp
     from .dashboard.views import bp as dashboard_bp
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .street.views import bp as street_bp
 
     for blueprint in (health_bp, home_bp, auth_bp, users_bp, dashboard_bp, communities_bp,
+                      bintasks_bp,
                       staff_bp, tokens_bp,
                       households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
                       picker_bp, street_bp, intake_bp, rankings_bp):

@@ -60,6 +60,8 @@ NAV = (
     ("household_pages.index", lazy_gettext("Households"),
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("bin_pages.index", lazy_gettext("Bins"), (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
+    ("bintask_pages.index", lazy_gettext("Bin problems"),
+     (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN, Role.INSPECTOR, Role.POINT_STAFF)),
     ("point_pages.index", lazy_gettext("Recycling points"),
      (Role.ADMIN, Role.MANAGER, Role.STREET_ADMIN)),
     ("facility_pages.index", lazy_gettext("Facilities"),

@@ -20,7 +20,7 @@ from ..areas.models import Community, District, Township
 from ..bins.models import SortingBin
 from ..bintasks.models import BinTask, BinTaskStatus
 from ..extensions import db
-from ..timeutil import city_zone
+from ..timeutil import city_zone, utcnow
 
 OVERDUE_SHOWN = 20  # the most overdue tasks a report lists (the counts cover them all)
 STREET_SHOWN = 10  # the tasks "my street today" lists
@@ -98,12 +98,12 @@ def task_counts(start: dt.datetime, end: dt.datetime, *, district_id: int | None
 
 def by_district(instant: dt.datetime, district_id: int | None = None) -> list[dict]:
     """Every district (or the one) with its tasks open and overdue at ``instant``."""
-    counts = dict((d, (int(o), int(v))) for d, o, v in db.session.execute(
+    counts = {d: (int(o), int(v)) for d, o, v in db.session.execute(
         select(Township.district_id, func.count(),
                func.coalesce(func.sum(case((BinTask.due_at < instant, 1), else_=0)), 0))
         .join(Township, BinTask.township_id == Township.id)
         .where(open_at(instant), *_scope(district_id))
-        .group_by(Township.district_id)))
+        .group_by(Township.district_id))}
     districts = select(District).order_by(District.code)
     if district_id is not None:
         districts = districts.where(District.id == district_id)
@@ -116,7 +116,8 @@ def overdue_tasks(instant: dt.datetime, *, district_id: int | None = None,
                   township_id: int | None = None, limit: int | None = OVERDUE_SHOWN,
                   overdue_only: bool = True) -> list[dict]:
     """The tasks overdue (or with ``overdue_only`` False: open) at ``instant``, the most
-    overdue first: where, what, since when, due when, and by how many hours overdue."""
+    overdue first: where, what, since when and due when (city time), and by how many hours
+    overdue (None when not yet due)."""
     condition = overdue_at(instant) if overdue_only else open_at(instant)
     stmt = (select(BinTask.id, BinTask.kind, BinTask.status, BinTask.opened_at, BinTask.due_at,
                    SortingBin.serial, Community.name, Township.id, Township.name, District.name)
@@ -136,8 +137,7 @@ def overdue_tasks(instant: dt.datetime, *, district_id: int | None = None,
         rows.append({"id": task_id, "kind": kind.value, "status": status.value,
                      "serial": serial, "community": community, "township_id": township_id_,
                      "township": township, "district": district,
-                     "opened_at": opened.astimezone(zone).isoformat(timespec="minutes"),
-                     "due_at": due.astimezone(zone).isoformat(timespec="minutes"),
+                     "opened_at": opened.astimezone(zone), "due_at": due.astimezone(zone),
                      "overdue_hours": round(late_h, 1) if late_h > 0 else None})
     return rows
 
@@ -148,14 +148,17 @@ def report_section(first: dt.date, last: dt.date, district_id: int | None = None
     the most overdue tasks at its end."""
     start, end = day_start(first), day_start(last + dt.timedelta(days=1))
     counts = task_counts(start, end, district_id=district_id)
+    late = [{**t, "opened_at": t["opened_at"].isoformat(timespec="minutes"),
+             "due_at": t["due_at"].isoformat(timespec="minutes")}
+            for t in overdue_tasks(end, district_id=district_id)]
     return {"as_of": end.isoformat(timespec="minutes"), **counts,
-            "districts": by_district(end, district_id),
-            "overdue_tasks": overdue_tasks(end, district_id=district_id)}
+            "districts": by_district(end, district_id), "overdue_tasks": late}
 
 
-def street_tasks(township_id: int, now: dt.datetime) -> dict:
+def street_tasks(township_id: int, now: dt.datetime | None = None) -> dict:
     """"My street today": the street's tasks open and overdue now, and the first of them, the
     most overdue first."""
+    now = now or utcnow()
     open_, overdue = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((BinTask.due_at < now, 1), else_=0)),
                                            0))

@@ -18,6 +18,7 @@ from ..collections.forms import CATEGORY_LABELS
 from ..enums import WasteCategory
 from ..errors_domain import NotFound
 from ..extensions import db
+from ..metrics.bintasks import street_tasks
 from ..metrics.street import TREND_DAYS, street_today
 from ..pages import login_required_for, tonnes
 from ..timeutil import local_today
@@ -63,4 +64,5 @@ def _page(township_id: int):
     return render_template("street/today.html", township=township, chart=chart,
                            categories=[c.value for c in WasteCategory], category_labels=labels,
                            trend_days=TREND_DAYS,
+                           bin_tasks=street_tasks(township.id),
                            own_street=township.id == current_user.township_id, **figures)
