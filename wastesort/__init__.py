@@ -56,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .home.views import bp as home_bp
     from .households.views import bp as households_bp
+    from .inspections.views import bp as inspections_bp
+    from .inspections.views import form_bp as inspection_form_bp
     from .intake.views import bp as intake_bp
     from .pages import init_pages
     from .picker import bp as picker_bp
@@ -69,7 +71,8 @@ def register_blueprints(app: Flask) -> None:
                       bintasks_bp,
                       staff_bp, tokens_bp,
                       households_bp, bins_bp, points_bp, facilities_bp, collections_bp, post_bp,
-                      picker_bp, street_bp, intake_bp, rankings_bp):
+                      picker_bp, street_bp, intake_bp, rankings_bp, inspection_form_bp,
+                      inspections_bp):
         app.register_blueprint(blueprint)
     init_pages(app)
     init_picker(app)

@@ -44,13 +44,16 @@ def _administrators_only():
 
 def landing_url(user: User) -> str:
     """Where a user starts: the page of their daily work (point staff: the posting screen;
-    street administrators: their street today), managers and administrators the dashboard."""
+    street administrators: their street today; inspectors: the inspection form), managers
+    and administrators the dashboard."""
     if user.role is Role.POINT_STAFF:
         return url_for("post_pages.index")
     if user.role is Role.STREET_ADMIN:
         return url_for("street_pages.today")
     if user.role is Role.FACILITY_OPERATOR:
         return url_for("intake_pages.index")
+    if user.role is Role.INSPECTOR:  # the form, with their inspections of today below it
+        return url_for("inspection_form.new")
     return url_for("dashboard.index")
 
 
