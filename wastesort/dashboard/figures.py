@@ -34,17 +34,23 @@ def _month_rows(rows: list[dict]) -> list[dict]:
     return [{**r, "month": dt.date.fromisoformat(r["month"])} for r in rows]
 
 
+def _city_months(today: dt.date) -> dict:
+    """The city's 11 complete months: tonnage by stream (a year of every town's and street's
+    days) and coverage at their ends (every community's tallies), made once a day."""
+    months = months_back(today)[:-1]
+    done = once_a_day("city_months", "city", today, lambda: {
+        "months": _month_rows_json(monthly_tonnage(months, today, Scope())),
+        "coverage": _month_rows_json(coverage_by_month(months, today, Scope()))})
+    return {k: _month_rows(v) for k, v in done.figures.items()}
+
+
 def tonnage_months(today: dt.date, scope: Scope) -> list[dict]:
-    """The 12 months by stream up to today's. The city's complete months are made once a day
-    (a year of every town's and street's days); the running month, and any smaller area, is
-    summed on each view."""
+    """The 12 months by stream up to today's. The city's complete months are made once a day;
+    the running month, and any smaller area, is summed on each view."""
     months = months_back(today)
     if scope.key != "city":
         return monthly_tonnage(months, today, scope)
-    done = once_a_day("months", "city", today,
-                      lambda: {"months": _month_rows_json(
-                          monthly_tonnage(months[:-1], today, scope))})
-    return _month_rows(done.figures["months"]) + monthly_tonnage(months[-1:], today, scope)
+    return _city_months(today)["months"] + monthly_tonnage(months[-1:], today, scope)
 
 
 def trends(today: dt.date, scope: Scope, current: dict | None = None) -> dict:
@@ -53,8 +59,13 @@ def trends(today: dt.date, scope: Scope, current: dict | None = None) -> dict:
     where there are any."""
     months = months_back(today)
     now = (current["households"], current["households_covered"]) if current else None
+    if scope.key == "city" and now is not None:
+        coverage = _city_months(today)["coverage"] + coverage_by_month(months[-1:], today,
+                                                                       scope, now)
+    else:
+        coverage = coverage_by_month(months, today, scope, now)
     return {"months": tonnage_months(today, scope),
-            "coverage": coverage_by_month(months, today, scope, now),
+            "coverage": coverage,
             "rates": rates_by_month(months, today, scope)}
 
 

@@ -24,7 +24,8 @@ from ..collections.forms import CATEGORY_LABELS
 from ..errors_domain import NotFound
 from ..extensions import db
 from ..metrics.capacity import daily_capacity
-from ..metrics.coverage import community_coverage, coverage_levels, township_coverage
+from ..metrics.coverage import community_coverage, coverage_levels
+from ..metrics.formulas import coverage_percent
 from ..metrics.trends import Scope
 from ..pages import login_required_for, number, pct
 from ..timeutil import local_today
@@ -219,8 +220,8 @@ def _township_page(township_id: int):
     if township_obj is None:
         raise NotFound()
     days, tonnage = _capacity_days(today)
-    summary = township_coverage(today, township_id=township_id)[0]
     communities = community_coverage(today, township_id=township_id)
+    summary = _added_up(communities)
     figures = trends(today, Scope(township_id=township_id), summary)
     charts = {"tonnage": tonnage, **_trend_charts(township_obj.name, figures, None),
               "coverage_units": coverage_chart(
@@ -237,6 +238,19 @@ def _township_page(township_id: int):
         sort=sort, direction=direction,
         district_menu=_districts_menu(), district_id=None,
         unit_label=_("communities"), **_labels())
+
+
+def _added_up(communities: list[dict]) -> dict:
+    """A town's or street's coverage from its communities' rows (as the district and city
+    rows add up their towns and streets): one count of the bins and tallies, not two."""
+    households = sum(r["households"] for r in communities)
+    covered = sum(r["households_covered"] for r in communities)
+    percent = coverage_percent(households, covered)
+    return {"households": households, "households_covered": covered,
+            "coverage_percent": percent,
+            "recycling_points": sum(r["recycling_points"] for r in communities),
+            "covered": percent is not None
+            and percent >= current_app.config["COVERAGE_FULL_PERCENT"]}
 
 
 def _community_page(found: Community):

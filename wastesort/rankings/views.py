@@ -13,7 +13,7 @@ from ..areas.models import District, Township
 from ..errors_domain import Forbidden, RuleViolation
 from ..extensions import db
 from ..metrics.rankings import RANKED
-from ..pages import login_required_for, number, optional_int
+from ..pages import login_required_for, number, optional_int, pct
 from .labels import FIELDS, FIGURE_LABELS, LEVEL_LABELS, PERIOD_LABELS, UNITS
 from .service import PERIODS, ranking_view
 
@@ -59,6 +59,10 @@ def index():
         status = 422
     weights = [_("%(figure)s %(weight)s", figure=FIGURE_LABELS[k], weight=number(w))
                for k, w in view["weights"].items()] if view else []
+    shown = [k for k in RANKED if k == "composite" or k in view["figures"]] if view else []
+    if view:
+        for row in view["rows"]:  # formatted here: a macro per cell was half the page's time
+            row["cells"] = [shown_value(row, key) for key in shown]
     manager = current_user.role in (Role.ADMIN, Role.MANAGER)
     districts = db.session.scalars(select(District).order_by(District.code)).all() \
         if manager else []
@@ -69,4 +73,17 @@ def index():
         "rankings/index.html", view=view, errors=errors, choice=choice,
         day=args.get("day", ""), manager=manager, districts=districts, townships=townships,
         ranked=RANKED, periods=PERIODS, labels=FIGURE_LABELS, units=UNITS, fields=FIELDS,
-        period_labels=PERIOD_LABELS, level_labels=LEVEL_LABELS, weights=weights), status
+        period_labels=PERIOD_LABELS, level_labels=LEVEL_LABELS, weights=weights,
+        shown=shown), status
+
+
+def shown_value(row: dict, key: str) -> str:
+    """One figure of a row with its unit, as the page shows it."""
+    value = row[FIELDS[key]]
+    if value is None:
+        return "–"
+    if UNITS[key] == "percent":
+        return pct(value, 2)
+    if UNITS[key] == "kg":
+        return _("%(kg)s kg", kg=number(value, 3))
+    return number(value, 2)
