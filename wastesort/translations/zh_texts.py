@@ -1002,7 +1002,7 @@ ZH = {
     "List": "榜单",
     "Month": "月",
     "Movement": "名次变化",
-    "Movement since %(first)s to %(last)s.": "名次变化与 %(first)s至%(last)s 相比。",
+    "Movement compared with %(first)s to %(last)s.": "名次变化与 %(first)s至%(last)s 相比。",
     "Participation": "参与率",
     "Participation (%)": "参与率（%）",
     "Place": "名次",
