@@ -13,15 +13,18 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from sqlalchemy import Enum, String, select
+from sqlalchemy import Enum, String, select, update
 
 from wastesort import models  # noqa: F401  (every table, for the registry's data)
+from wastesort.bintasks import reporting
+from wastesort.bintasks import service as bintask_service
+from wastesort.bintasks.models import BinTask
 from wastesort.enums import WasteCategory
 from wastesort.extensions import db
 from wastesort.reports.models import ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 from wastesort.reports.subscriptions import add_subscription
-from wastesort.timeutil import local_today
+from wastesort.timeutil import local_now, local_today
 
 from ..factories import add_collection, add_households, add_ticket
 
@@ -150,6 +153,7 @@ def lived_in_city(city, db):
         add_ticket(city.facilities["incineration"], today - dt.timedelta(days=days),
                    WasteCategory.RESIDUAL, 900 + days, township=city.townships["a1"])
     add_ticket(city.facilities["incineration"], today, WasteCategory.KITCHEN, 20, voided=True)
+    _bin_tasks(city)
     for kind, period in ((ReportKind.CAPACITY, ReportPeriod.DAY),
                          (ReportKind.COVERAGE, ReportPeriod.WEEK)):
         make_report(kind, period, today - dt.timedelta(days=8), made_by="scheduler")
@@ -157,6 +161,25 @@ def lived_in_city(city, db):
                      period="day")
     db.session.commit()
     return city
+
+
+def _bin_tasks(city) -> None:
+    """A bin task overdue since nine days (so the reports list it), one acknowledged, one
+    resolved and one rejected."""
+    staff, street = city.users["staff"], city.users["street"]
+    late = reporting.report_problem(staff, {"serial": "S0kit", "kind": "full", "note": "满了"})
+    opened = local_now() - dt.timedelta(days=9)
+    db.session.execute(update(BinTask).where(BinTask.id == late.report.task_id).values(
+        opened_at=opened, due_at=opened + dt.timedelta(hours=4)))
+    db.session.commit()
+    for number, kind, step in (("S0rec", "damaged", "acknowledge"), ("S1res", "dirty", "resolve"),
+                               ("S1kit", "missing", "reject")):
+        task_id = reporting.report_problem(street, {"serial": number,
+                                                    "kind": kind}).report.task_id
+        if step == "reject":
+            bintask_service.reject(street, task_id, "桶在原处")
+        else:
+            getattr(bintask_service, step)(street, task_id)
 
 
 def _foreign(texts: dict[str, str], language: str) -> dict[str, list[str]]:

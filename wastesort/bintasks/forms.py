@@ -68,5 +68,5 @@ class ResolveForm(StepForm):
 
 
 class RejectForm(StepForm):
-    reason = StringField(_l("Reason"), validators=[Optional()],
+    reason = StringField(_l("Reason for rejecting"), validators=[Optional()],
                          render_kw={"maxlength": MAX_REASON_LENGTH})
