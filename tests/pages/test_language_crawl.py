@@ -21,6 +21,7 @@ from wastesort.bintasks import service as bintask_service
 from wastesort.bintasks.models import BinTask
 from wastesort.enums import WasteCategory
 from wastesort.extensions import db
+from wastesort.inspections.service import post_inspection
 from wastesort.reports.models import ReportKind, ReportPeriod
 from wastesort.reports.service import make_report
 from wastesort.reports.subscriptions import add_subscription
@@ -28,7 +29,7 @@ from wastesort.timeutil import local_now, local_today
 
 from ..factories import add_collection, add_households, add_ticket
 
-ROLES = ["admin", "manager", "street", "staff", "operator"]
+ROLES = ["admin", "manager", "street", "staff", "operator", "inspector"]
 MAX_PAGES = 120
 SKIP = ("/logout", "/static/", "/api/", "/healthz", "/language")
 DOWNLOAD = re.compile(r"\.(csv|xlsx|png|eml)$|/export|/download|/chart|/template")
@@ -139,8 +140,9 @@ def _crawl(browser, language: str):
 
 @pytest.fixture
 def lived_in_city(city, db):
-    """The small city with what a working week leaves: households, postings, reports, a
-    subscription, so that the pages show their tables and figures, not their empty states."""
+    """The small city with what a working week leaves: households, postings, inspections,
+    reports, a subscription, so that the pages show their tables and figures, not their empty
+    states."""
     add_households(city.communities["a1c1"], 4, covered=3)
     today = local_today()
     for days in range(3):
@@ -154,6 +156,12 @@ def lived_in_city(city, db):
                    WasteCategory.RESIDUAL, 900 + days, township=city.townships["a1"])
     add_ticket(city.facilities["incineration"], today, WasteCategory.KITCHEN, 20, voided=True)
     _bin_tasks(city)
+    for hours, where in ((2, "a1c1"), (30, "a1c2")):  # an inspection today, one yesterday
+        post_inspection(city.users["inspector"], {
+            "community_id": city.communities[where].id, "inspected_at": local_now()
+            - dt.timedelta(hours=hours), "households_seen": 40, "households_sorted": 30,
+            "items_inspected": 20, "items_correct": 15, "contaminated_kitchen": 3,
+            "notes": "桶边有散落垃圾"})
     for kind, period in ((ReportKind.CAPACITY, ReportPeriod.DAY),
                          (ReportKind.COVERAGE, ReportPeriod.WEEK)):
         make_report(kind, period, today - dt.timedelta(days=8), made_by="scheduler")

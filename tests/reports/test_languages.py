@@ -115,7 +115,9 @@ def test_a_chinese_coverage_email_names_its_week_with_yes_and_no_in_chinese(
     assert attachment.get_filename() == "2026年第47周 覆盖率周报.csv"
     rows = _rows(attachment.get_content())
     assert rows[0] == ["层级", "编号", "名称", "区", "住户", "已覆盖户数", "覆盖率（%）",
-                       "变化（百分点）", "覆盖达标"]
+                       "变化（百分点）", "覆盖达标", "检查次数", "参与率（%）",
+                       "参与率变化（百分点）", "投放准确率（%）", "投放准确率变化（百分点）",
+                       "受检社区占比（%）", "久未检查的社区数"]
     assert rows[1][0] == "全市"
     assert {r[0] for r in rows[2:]} <= {"区", "镇", "街道"}
     assert {r[-1] for r in rows if r[0] in ("镇", "街道")} == {"是", "否"}

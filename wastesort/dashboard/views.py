@@ -26,6 +26,7 @@ from ..extensions import db
 from ..metrics.capacity import daily_capacity
 from ..metrics.coverage import community_coverage, coverage_levels
 from ..metrics.formulas import coverage_percent
+from ..metrics.inspections import month_to_date
 from ..metrics.trends import Scope
 from ..pages import login_required_for, number, pct
 from ..timeutil import local_today
@@ -188,7 +189,7 @@ def _city_page():
         districts=districts, rows=townships, ranking=ranking, charts=charts, trends=figures,
         forecast=forecast, scope_name=scope_name, sort=sort, direction=direction,
         district_menu=_districts_menu(), district_id=None, township=None,
-        unit_label=_("towns and streets"), **_labels())
+        unit_label=_("towns and streets"), inspections=month_to_date(today), **_labels())
 
 
 def _district_page(district_id: int):
@@ -211,7 +212,7 @@ def _district_page(district_id: int):
         rows=townships, charts=charts, trends=figures, scope_name=district_obj.name,
         district=district_obj, sort=sort, direction=direction, district_menu=_districts_menu(),
         district_id=district_id, township=None, unit_label=_("towns and streets"),
-        **_labels())
+        inspections=month_to_date(today, district_id=district_id), **_labels())
 
 
 def _township_page(township_id: int):
@@ -236,8 +237,8 @@ def _township_page(township_id: int):
         rows=communities, charts=charts, trends=figures, scope_name=township_obj.name,
         district=township_obj.district, township=township_obj,
         sort=sort, direction=direction,
-        district_menu=_districts_menu(), district_id=None,
-        unit_label=_("communities"), **_labels())
+        district_menu=_districts_menu(), district_id=None, unit_label=_("communities"),
+        inspections=month_to_date(today, township_id=township_id), **_labels())
 
 
 def _added_up(communities: list[dict]) -> dict:

@@ -195,3 +195,38 @@ def stale_communities(as_of: dt.date, *, days: int | None = None,
              "district_id": did, "last_inspected_on": last,
              "days_since": None if last is None else (as_of - last).days}
             for cid, name, tid, township_name, did, last in db.session.execute(stmt)]
+
+
+RECENT_DAYS = (7, 30)
+
+
+def recent_figures(today: dt.date, *, township_id: int) -> dict:
+    """A town's or street's figures for the last 7 and 30 days up to and including ``today``
+    (an inspection of this morning counts at once: the inspector sees it on the street's
+    page) and its communities not inspected for more than INSPECTION_STALE_DAYS as of today.
+    ``{"periods": [{"days", "first", "last", **township row}], "stale": [...],
+    "stale_days": n}``."""
+    periods = []
+    for days in RECENT_DAYS:
+        first = today - dt.timedelta(days=days - 1)
+        (row,) = township_figures(first, today, township_id=township_id)
+        periods.append({**row, "days": days, "first": first, "last": today})
+    stale_days = current_app.config["INSPECTION_STALE_DAYS"]
+    return {"periods": periods, "stale_days": stale_days,
+            "stale": stale_communities(today, days=stale_days, township_id=township_id)}
+
+
+def month_to_date(today: dt.date, *, district_id: int | None = None,
+                  township_id: int | None = None) -> dict | None:
+    """The figures of this month so far (the 1st to ``today``) for the city, one district or
+    one town or street (what the dashboard shows beside its month-by-month chart): one row as
+    :func:`inspection_figures` gives it, with ``first`` and ``last``; None for an area that
+    has no towns or streets."""
+    first = today.replace(day=1)
+    if township_id is not None:
+        rows = township_figures(first, today, township_id=township_id)
+    elif district_id is not None:
+        rows = inspection_figures("district", first, today, district_id=district_id)
+    else:
+        rows = inspection_figures("city", first, today)
+    return {**rows[0], "first": first, "last": today} if rows else None

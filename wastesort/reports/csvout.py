@@ -45,7 +45,20 @@ def _coverage_columns() -> list[tuple[str, str]]:
             ("households_covered", _("Households covered")),
             ("coverage_percent", _("Coverage (%)")),
             ("change_coverage_points", _("Change (percentage points)")),
-            ("fully_covered", _("Fully covered"))]
+            ("fully_covered", _("Fully covered")),
+            *_inspection_columns()]
+
+
+def _inspection_columns() -> list[tuple[str, str]]:
+    """The inspection section's columns of a coverage report (blank in reports made before
+    the section existed)."""
+    return [("inspections", _("Number of inspections")),
+            ("participation_percent", _("Participation (%)")),
+            ("change_participation_points", _("Change in participation (percentage points)")),
+            ("accuracy_percent", _("Accuracy (%)")),
+            ("change_accuracy_points", _("Change in accuracy (percentage points)")),
+            ("communities_inspected_percent", _("Communities inspected (%)")),
+            ("stale_communities", _("Communities not inspected lately"))]
 
 
 def _words() -> dict[str, str]:
@@ -119,18 +132,35 @@ def _capacity(writer, figures: dict, word) -> None:
                          word(d["status"]), *received])
 
 
+def _inspected(row: dict | None) -> list:
+    """A row's inspection columns (blank when the report has no section, or no such row)."""
+    if row is None:
+        return [""] * len(_inspection_columns())
+    change = row["change"] or {}
+    return [row["inspections"], _blank(row["participation_percent"]),
+            _blank(change.get("participation_points")), _blank(row["accuracy_percent"]),
+            _blank(change.get("accuracy_points")), _blank(row["communities_inspected_percent"]),
+            row["stale_communities"]]
+
+
 def _coverage(writer, figures: dict, word) -> None:
     total, change = figures["total"], figures["total"]["change"]
+    section = figures.get("inspections") or {}
+    inspected = {level: {r["id"]: r for r in section.get(level, [])}
+                 for level in ("districts", "townships")}
     writer.writerow([word(figures["scope"].split(":")[0]), "", "", "", total["households"],
                      total["households_covered"], _blank(total["coverage_percent"]),
-                     _blank(change["coverage_points"]), ""])
+                     _blank(change["coverage_points"]), "",
+                     *_inspected(section.get("total"))])
     for d in figures["districts"]:
         writer.writerow([word("district"), d["id"], d["name"], d["name"], d["households"],
                          d["households_covered"], _blank(d["coverage_percent"]),
-                         _blank((d["change"] or {}).get("coverage_points")), ""])
+                         _blank((d["change"] or {}).get("coverage_points")), "",
+                         *_inspected(inspected["districts"].get(d["id"]))])
     for t in figures["townships"]:
         writer.writerow([word(t["kind"]), t["id"], t["name"], t["district_name"],
                          t["households"], t["households_covered"],
                          _blank(t["coverage_percent"]),
                          _blank((t["change"] or {}).get("coverage_points")),
-                         word("yes" if t["covered"] else "no")])
+                         word("yes" if t["covered"] else "no"),
+                         *_inspected(inspected["townships"].get(t["id"]))])

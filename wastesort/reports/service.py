@@ -31,6 +31,7 @@ from ..metrics.facilities import (
 from ..metrics.formulas import headroom_t, percent, utilisation_percent
 from ..rules import get_by_id
 from ..timeutil import local_today
+from .inspection_section import inspection_section
 from .models import Report, ReportKind, ReportPeriod, scope_key
 from .periods import period_bounds, previous_period
 
@@ -188,7 +189,8 @@ def _coverage_change(now: dict, before: dict) -> dict:
 def coverage_figures(period: ReportPeriod, start: dt.date, end: dt.date,
                      district_id: int | None) -> dict:
     """Households, covered, coverage % for the scope, each district and each town and street,
-    the change since the previous report, and the towns and streets below full coverage."""
+    the change since the previous report, the towns and streets below full coverage, and the
+    section on sorting inspections (:mod:`.inspection_section`)."""
     snapshot = _coverage_snapshot(end, district_id)
     prev_start, prev_end = previous_period(period, start)
     stored, stored_id = _previous_figures(ReportKind.COVERAGE, period, start,
@@ -212,6 +214,7 @@ def coverage_figures(period: ReportPeriod, start: dt.date, end: dt.date,
         "scope": scope_key(district_id), "full_coverage_percent": full,
         **snapshot,
         "below_full": [t["id"] for t in below],
+        "inspections": inspection_section(period, start, end, district_id, stored),
         "previous": {"period_start": prev_start.isoformat(), "as_of": prev_end.isoformat(),
                      "report_id": stored_id,
                      "source": "report" if stored is not None else "computed"},

@@ -19,6 +19,7 @@ from ..enums import WasteCategory
 from ..errors_domain import NotFound
 from ..extensions import db
 from ..metrics.bintasks import street_tasks
+from ..metrics.inspections import recent_figures
 from ..metrics.street import TREND_DAYS, street_today
 from ..pages import login_required_for, tonnes
 from ..timeutil import local_today
@@ -65,4 +66,5 @@ def _page(township_id: int):
                            categories=[c.value for c in WasteCategory], category_labels=labels,
                            trend_days=TREND_DAYS,
                            bin_tasks=street_tasks(township.id),
+                           inspections=recent_figures(local_today(), township_id=township.id),
                            own_street=township.id == current_user.township_id, **figures)
