@@ -120,7 +120,7 @@ def test_a_chinese_coverage_email_names_its_week_with_yes_and_no_in_chinese(
                        "受检社区占比（%）", "久未检查的社区数"]
     assert rows[1][0] == "全市"
     assert {r[0] for r in rows[2:]} <= {"区", "镇", "街道"}
-    assert {r[-1] for r in rows if r[0] in ("镇", "街道")} == {"是", "否"}
+    assert {r[8] for r in rows if r[0] in ("镇", "街道")} == {"是", "否"}
 
 
 def test_a_recipient_who_chose_english_gets_english(now, chinese_mail, app, capacity_day, smtp,
