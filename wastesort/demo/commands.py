@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..areas.models import Township
 from ..extensions import db
+from ..facilities.models import TreatmentFacility
 from ..points.models import RecyclingPoint
 from .seed import SCALES, DatabaseNotEmpty, database_has_data, seed_demo
 
@@ -39,7 +40,8 @@ def seed_demo_command(scale, days, inspection_days, reset, if_empty):
         f"{summary.townships} towns and streets, {summary.communities:,} communities, "
         f"{summary.households:,} households, {summary.bins:,} bins, "
         f"{summary.recycling_points:,} recycling points, {summary.facilities} facilities, "
-        f"{summary.collections:,} collections, {summary.inspections:,} inspections."
+        f"{summary.collections:,} collections, {summary.inspections:,} inspections, "
+        f"{summary.tickets:,} weighbridge tickets."
     )
 
 
@@ -49,6 +51,7 @@ DEMO_LOGINS = (
     ("street", Role.STREET_ADMIN),
     ("staff", Role.POINT_STAFF),
     ("inspector", Role.INSPECTOR),
+    ("operator", Role.FACILITY_OPERATOR),
 )
 
 
@@ -61,7 +64,9 @@ def demo_logins_command(password):
     point = db.session.scalar(select(RecyclingPoint).where(RecyclingPoint.township_id
                                                            == getattr(township, "id", None))
                               .order_by(RecyclingPoint.id))
-    if township is None or point is None:
+    facility = db.session.scalar(select(TreatmentFacility).order_by(  # the largest
+        TreatmentFacility.capacity_t_per_day.desc(), TreatmentFacility.id))
+    if township is None or point is None or facility is None:
         raise click.ClickException("no towns or recycling points yet: run seed-demo first")
     for username, role in DEMO_LOGINS:
         user = db.session.scalar(select(User).where(User.username == username))
@@ -70,8 +75,9 @@ def demo_logins_command(password):
             db.session.add(user)
         user.township_id = township.id if role in (Role.STREET_ADMIN, Role.INSPECTOR) else None
         user.recycling_point_id = point.id if role is Role.POINT_STAFF else None
+        user.treatment_facility_id = facility.id if role is Role.FACILITY_OPERATOR else None
         user.set_password(password)
     db.session.commit()
     click.echo(f"Demo logins (password {password!r}): admin, manager, "
                f"street (admin of {township.name}), staff (at {point.name}), "
-               f"inspector (of {township.name}).")
+               f"inspector (of {township.name}), operator (at {facility.name}).")

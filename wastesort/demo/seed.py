@@ -27,12 +27,12 @@ from ..collections import tonnage
 from ..collections.models import Collection
 from ..enums import FacilityType, WasteCategory
 from ..extensions import db
-from ..facilities.models import TreatmentFacility
+from ..facilities.models import FacilityCapacity, TreatmentFacility
 from ..households import tally
 from ..households.models import Household
 from ..points.models import PointKind, RecyclingPoint
 from ..timeutil import local_today
-from . import inspections
+from . import inspections, intake
 from .geography import (
     CITY_HOUSEHOLDS,
     COMMUNITY_STEMS,
@@ -43,6 +43,7 @@ from .geography import (
 )
 
 RANDOM_SEED = 20211008  # the article's date
+IN_SERVICE_SINCE = dt.date(2000, 1, 1)  # the facilities' capacity history starts here
 SCALES = {"sample": 0.01, "city": 1.0}
 # Share of each category in the tonnage, proportional to the capacity treating that stream.
 CATEGORY_SHARE = {
@@ -69,6 +70,7 @@ class SeedSummary:
     collections: int
     seconds: dict[str, float]  # by phase: what the benchmark reports
     inspections: int = 0
+    tickets: int = 0  # weighbridge tickets, one set per day of collections (demo/intake.py)
 
 
 class DatabaseNotEmpty(Exception):
@@ -129,6 +131,10 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     inspected = inspections.seed_inspections(today, inspection_days) if inspection_days else 0
     db.session.commit()
     seconds["inspections"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    tickets = intake.seed_intake(today)
+    db.session.commit()
+    seconds["tickets"] = time.perf_counter() - mark
     if db.session.get_bind().dialect.name == "postgresql":
         mark = time.perf_counter()
         vacuum_analyze()
@@ -136,7 +142,7 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     seconds["total"] = time.perf_counter() - started
     return SeedSummary(len(districts), len(townships), sum(map(len, communities.values())),
                        households, bins, len(points), facilities, collections, seconds,
-                       inspected)
+                       inspected, tickets)
 
 
 def vacuum_analyze() -> None:
@@ -178,10 +184,13 @@ def _facilities(districts: list[District]) -> int:
     for facility_type, capacities in FACILITY_CAPACITIES.items():
         for n, capacity in enumerate(capacities, start=1):
             district = districts[(count * 4 + n) % len(districts)]
-            db.session.add(TreatmentFacility(
+            facility = TreatmentFacility(
                 name=f"{district.name}{FACILITY_NAMES[facility_type]}{n}号",
                 district=district, facility_type=FacilityType(facility_type),
-                capacity_t_per_day=capacity))
+                capacity_t_per_day=capacity)
+            db.session.add(facility)  # in service long before the demo's first day
+            db.session.add(FacilityCapacity(facility=facility, effective_from=IN_SERVICE_SINCE,
+                                            capacity_t_per_day=capacity))
             count += 1
     return count
 
