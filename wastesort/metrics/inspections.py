@@ -216,17 +216,33 @@ def recent_figures(today: dt.date, *, township_id: int) -> dict:
             "stale": stale_communities(today, days=stale_days, township_id=township_id)}
 
 
+def area_figures(first: dt.date, last: dt.date, *, district_id: int | None = None,
+                 township_id: int | None = None) -> dict:
+    """The figures of one area — the city, one district or one town or street — for
+    ``first`` to ``last`` from one aggregate of the tally (no row per town or street: what a
+    page showing one area needs). The same sums as :func:`inspection_figures` adds up level by
+    level, so the same figures."""
+    where = _scope(district_id, township_id)
+    columns = [*SUMMED, *CONTAMINATED.values()]
+    stmt = (select(*(func.sum(getattr(Tally, name)) for name in columns),
+                   func.count(func.distinct(case((Tally.inspections > 0, Tally.community_id)))))
+            .where(Tally.inspected_on.between(first, last)))
+    communities = select(func.count()).select_from(Community)
+    if where:
+        stmt = stmt.where(Tally.community_id.in_(select(Community.id).join(Township)
+                                                 .where(*where)))
+        communities = communities.join(Township).where(*where)
+    *values, inspected = db.session.execute(stmt).one()
+    sums = dict(zip(columns, (int(v or 0) for v in values), strict=True))
+    sums["communities_inspected"] = int(inspected)
+    return _figures(sums, db.session.scalar(communities))
+
+
 def month_to_date(today: dt.date, *, district_id: int | None = None,
-                  township_id: int | None = None) -> dict | None:
+                  township_id: int | None = None) -> dict:
     """The figures of this month so far (the 1st to ``today``) for the city, one district or
-    one town or street (what the dashboard shows beside its month-by-month chart): one row as
-    :func:`inspection_figures` gives it, with ``first`` and ``last``; None for an area that
-    has no towns or streets."""
+    one town or street (what the dashboard shows beside its month-by-month chart), with
+    ``first`` and ``last``."""
     first = today.replace(day=1)
-    if township_id is not None:
-        rows = township_figures(first, today, township_id=township_id)
-    elif district_id is not None:
-        rows = inspection_figures("district", first, today, district_id=district_id)
-    else:
-        rows = inspection_figures("city", first, today)
-    return {**rows[0], "first": first, "last": today} if rows else None
+    return {**area_figures(first, today, district_id=district_id, township_id=township_id),
+            "first": first, "last": today}
