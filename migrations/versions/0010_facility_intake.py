@@ -117,7 +117,7 @@ def upgrade():
     with op.batch_alter_table('weighbridge_tickets', schema=None) as batch_op:
         batch_op.create_index('uq_weighbridge_tickets_facility_number', ['treatment_facility_id', 'ticket_number'], unique=True)
         batch_op.create_index('ix_weighbridge_tickets_facility_arrived_on', ['treatment_facility_id', 'arrived_on'], unique=False)
-        batch_op.create_index('ix_weighbridge_tickets_named_township', ['arrived_on', 'township_id', 'stream', 'net_weight_kg'], unique=False,
+        batch_op.create_index('ix_weighbridge_tickets_named_township', ['arrived_on', 'township_id', 'stream', 'net_weight_kg', 'voided'], unique=False,
                               sqlite_where=sa.text(named), postgresql_where=sa.text(named))
 
     op.create_table('daily_intake',

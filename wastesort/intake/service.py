@@ -69,13 +69,15 @@ body_of = attrgetter("treatment_facility_id", "ticket_number", "arrived_at", "st
                      "net_weight_kg", "township_id", "vehicle_plate")
 
 
-def as_city_instant(moment: dt.datetime) -> dt.datetime:
-    """A time as weighbridges write it (on the city's clock when it carries no offset), as an
-    aware UTC instant to the second (weighbridges weigh to the second: a retry that sends
-    fractions another way is still the same ticket)."""
+def as_city_instant(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A time as weighbridges write it (on the city's clock, ``zone``, when it carries no
+    offset), as an aware UTC instant to the second (weighbridges weigh to the second: a retry
+    that sends fractions another way is still the same ticket)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=city_zone())
-    return moment.astimezone(dt.UTC).replace(microsecond=0)
+        moment = moment.replace(tzinfo=zone or city_zone())
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0)
+    return moment.astimezone(dt.UTC)
 
 
 def clean_plate(value) -> str | None:
@@ -120,8 +122,12 @@ class TicketRules:
         if not isinstance(arrived_at, dt.datetime):
             errors["arrived_at"] = [_l("Enter the arrival time (YYYY-MM-DD HH:MM, city time).")]
         else:
-            arrived_at = as_city_instant(arrived_at)
-            arrived_on = arrived_at.astimezone(self.zone).date()
+            naive = arrived_at.tzinfo is None
+            arrived_at = as_city_instant(arrived_at, self.zone)
+            # a time on the city's clock is on its day already (no conversion: a batch has
+            # a thousand of them)
+            arrived_on = data["arrived_at"].date() if naive else \
+                arrived_at.astimezone(self.zone).date()
             if arrived_at > self.now + CLOCK_SKEW:
                 errors["arrived_at"] = [_l("The arrival time is in the future.")]
             elif arrived_on < EARLIEST_DAY:

@@ -25,7 +25,7 @@ from ..metrics.facilities import (
     facility_days,
     facility_summary,
     stream_gap_summary,
-    township_gaps,
+    township_mixed,
     treatment_rates,
 )
 from ..metrics.formulas import headroom_t, percent, utilisation_percent
@@ -324,12 +324,10 @@ def facility_section(start: dt.date, end: dt.date) -> dict:
     residual waste, and the treatment rates (docs/metrics.md, "The chain to treatment")."""
     days = collected_against_received(start, end)
     townships: dict[int, dict] = {}
-    for row in township_gaps(start, end):
-        if row["mixed_streams"]:
-            found = townships.setdefault(row["township_id"], {"id": row["township_id"],
-                                                              "days": 0, "mixed_t": 0.0})
-            found["days"] += 1
-            found["mixed_t"] = round(found["mixed_t"] + row["mixed_t"], 3)
+    for township, _day, _streams, mixed_t in township_mixed(start, end):
+        found = townships.setdefault(township, {"id": township, "days": 0, "mixed_t": 0.0})
+        found["days"] += 1
+        found["mixed_t"] = round(found["mixed_t"] + mixed_t, 3)
     names = dict(db.session.execute(select(Township.id, Township.name)
                                     .where(Township.id.in_(list(townships)))).all()) \
         if townships else {}
