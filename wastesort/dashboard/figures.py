@@ -40,8 +40,25 @@ def _city_months(today: dt.date) -> dict:
     months = months_back(today)[:-1]
     done = once_a_day("city_months", "city", today, lambda: {
         "months": _month_rows_json(monthly_tonnage(months, today, Scope())),
-        "coverage": _month_rows_json(coverage_by_month(months, today, Scope()))})
+        "coverage": _month_rows_json(coverage_by_month(months, today, Scope())),
+        "rates": _month_rows_json(rates_by_month(months, today, Scope()) or [])},
+        keys=("months", "coverage", "rates"))
     return {k: _month_rows(v) for k, v in done.figures.items()}
+
+
+def _rates(today: dt.date, scope: Scope) -> list[dict] | None:
+    """The inspection rates by month; the city's complete months kept for the day (a year of
+    every community's days of the inspection tally)."""
+    months = months_back(today)
+    if scope.key != "city":
+        return rates_by_month(months, today, scope)
+    before = _city_months(today)["rates"]
+    now = rates_by_month(months[-1:], today, scope)
+    if not before and not now:
+        return None
+    empty = {"participation_percent": None, "accuracy_percent": None, "inspections": 0}
+    before = before or [{"month": m, **empty} for m in months[:-1]]
+    return before + (now or [{"month": months[-1], **empty}])
 
 
 def tonnage_months(today: dt.date, scope: Scope) -> list[dict]:
@@ -66,7 +83,7 @@ def trends(today: dt.date, scope: Scope, current: dict | None = None) -> dict:
         coverage = coverage_by_month(months, today, scope, now)
     return {"months": tonnage_months(today, scope),
             "coverage": coverage,
-            "rates": rates_by_month(months, today, scope)}
+            "rates": _rates(today, scope)}
 
 
 def _compact(row: dict) -> dict:

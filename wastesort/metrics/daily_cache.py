@@ -39,11 +39,16 @@ def stored(kind: str, scope: str, day: dt.date) -> DailyFigures | None:
         DailyFigures.kind == kind, DailyFigures.scope == scope, DailyFigures.made_on == day))
 
 
-def once_a_day(kind: str, scope: str, day: dt.date, make: Callable[[], dict]) -> DailyFigures:
+def once_a_day(kind: str, scope: str, day: dt.date, make: Callable[[], dict],
+               keys: tuple[str, ...] = ()) -> DailyFigures:
     """The figures of (``kind``, ``scope``) for ``day``: the stored ones, else ``make()``'s,
-    stored (committed) before they are returned."""
+    stored (committed) before they are returned. Stored figures without one of ``keys`` were
+    made by an older version (a deploy during the day): they are made again."""
     if (found := stored(kind, scope, day)) is not None:
-        return found
+        if all(key in found.figures for key in keys):
+            return found
+        db.session.delete(found)
+        db.session.commit()
     figures = make()
     row = DailyFigures(kind=kind, scope=scope, made_on=day, figures=figures)
     db.session.add(row)

@@ -21,7 +21,7 @@ import datetime as dt
 from collections import defaultdict
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..areas.models import Community, District, Township
 from ..collections.models import Collection
@@ -136,21 +136,35 @@ def _inspection_rates(first: dt.date, last: dt.date, township_id: int | None) ->
 
 def _gaps(first: dt.date, last: dt.date) -> dict[int, dict]:
     """{township id: collected and received tonnes and the gap} over the days on which
-    weighbridge tickets name it (a town no ticket names has no gap to judge)."""
+    weighbridge tickets name it (a town no ticket names has no gap to judge): the tickets' sums
+    per town (the partial index of the tickets that name one), and the daily tonnage of the
+    days they name, one seek of its key each. The facility figures'
+    day-by-day comparison
+    (``facilities.township_gaps``, with each day's tolerances and mixed transport) took 1.5 s
+    for a month of the demo city's 70,000 tickets; the ranking needs only the sums."""
     try:
-        from .facilities import township_gaps
-    except ImportError:
+        from ..intake.models import WeighbridgeTicket as T
+    except ImportError:  # the facility chain is not part of this installation
         return {}
-    sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for day in township_gaps(first, last):
-        for stream in day["streams"]:
-            sums[day["township_id"]][0] += stream["collected_t"]
-            sums[day["township_id"]][1] += stream["received_t"]
+    # "NOT voided" spelt as the partial index's own condition: SQLAlchemy writes "voided = 0"
+    # on SQLite, which SQLite does not take to imply it, and read all 860,000 tickets
+    named = (text("NOT weighbridge_tickets.voided"), T.township_id.is_not(None),
+             T.arrived_on.between(first, last))
+    received = dict(db.session.execute(
+        select(T.township_id, func.sum(T.net_weight_kg)).where(*named)
+        .group_by(T.township_id)).all())
+    days = select(T.township_id, T.arrived_on).where(*named).distinct().subquery()
+    collected = dict(db.session.execute(  # each named day a seek of daily_tonnage's key
+        select(days.c.township_id, func.sum(DailyTonnage.weight_kg))
+        .join(DailyTonnage, (DailyTonnage.collected_on == days.c.arrived_on)
+              & (DailyTonnage.township_id == days.c.township_id))
+        .group_by(days.c.township_id)).all())
+    rows = [(t, collected.get(t, 0), kg) for t, kg in received.items()]
     found = {}
-    for township_id, (collected_t, received_t) in sums.items():
-        signed = gap_percent(round(collected_t, 3), round(received_t, 3))
-        found[township_id] = {"gap_collected_t": round(collected_t, 3),
-                              "gap_received_t": round(received_t, 3),
+    for township_id, collected_kg, received_kg in rows:
+        collected_t, received_t = tonnes(int(collected_kg or 0)), tonnes(int(received_kg or 0))
+        signed = gap_percent(collected_t, received_t)
+        found[township_id] = {"gap_collected_t": collected_t, "gap_received_t": received_t,
                               "gap_percent": signed,
                               "gap_abs_percent": None if signed is None else abs(signed)}
     return found

@@ -126,6 +126,10 @@ def coverage_by_month(months: list[dt.date], today: dt.date, scope: Scope,
     """Households and coverage at each month's end (the running month: today), from the
     tallies per month of sorting start; ``current`` is today's (households, covered) when the
     caller has counted them already (the same count as :mod:`wastesort.metrics.coverage`)."""
+    if current is not None and all(month_end(m) >= today for m in months):
+        n, covered = current  # only the running month, counted by the caller already
+        return [{"month": m, "households": n, "households_covered": covered,
+                 "coverage_percent": coverage_percent(n, covered)} for m in months]
     stmt = (select(HouseholdTally.joined_month, func.sum(HouseholdTally.households))
             .join(Community, HouseholdTally.community_id == Community.id)
             .group_by(HouseholdTally.joined_month))
