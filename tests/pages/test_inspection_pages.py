@@ -410,3 +410,25 @@ def test_photos_only_for_readers_of_the_community(as_user, city, db, inspector_b
     browser.client.post("/logout", data={"csrf_token": csrf_token(browser.get("/").text)})
     logged_out = browser.get(url)
     assert logged_out.status_code == 302 and "/login" in logged_out.headers["Location"]
+
+
+def test_a_form_sent_back_speaks_chinese(as_user, city):
+    """Messages of the service, of the form's own parsing and of the photo checks, in Chinese
+    with Chinese punctuation (the language crawl's rules)."""
+    from .test_language_crawl import _foreign, _Text
+
+    browser = as_user("inspector")
+    token, key = open_form(browser)
+    data = {"csrf_token": token, "idempotency_key": key,
+            **form_values(city, households_sorted="41", items_inspected="many",
+                          inspected_at="", bin_serial="NOPE"),
+            "photos": [(io.BytesIO(b"not a picture"), "x.jpg")]}
+    response = browser.client.post("/inspections/new", data=data,
+                                   content_type="multipart/form-data",
+                                   headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 422
+    assert "正确分类的户数多于看到的投放户数" in response.text
+    assert "请重新选择照片" in response.text
+    parser = _Text()
+    parser.feed(response.text.replace("x.jpg", "").replace("NOPE", ""))  # what was typed
+    assert not _foreign({"form": " ".join(parser.parts)}, "zh-CN")

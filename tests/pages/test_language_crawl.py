@@ -36,7 +36,7 @@ DOWNLOAD = re.compile(r"\.(csv|xlsx|png|eml)$|/export|/download|/chart|/template
 # Words that are the same in both languages: units, file types, abbreviations, the e-mail domain
 # of the test users, the four categories' machine values in a code column.
 ALLOWED_LATIN = {"kg", "t", "csv", "xlsx", "png", "id", "api", "ok", "utc", "json", "http",
-                 "https", "example", "org", "yyyy", "mm", "dd", "cst"}
+                 "https", "example", "org", "yyyy", "mm", "dd", "cst", "jpeg", "webp", "mb"}
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\uff5e]+")  # and punctuation
 # ASCII punctuation beside Chinese text ("114 镇街, 104 个"): Chinese takes ，；：！？
 ASCII_PUNCTUATION_IN_CHINESE = re.compile(r"[\u4e00-\u9fff][)]?\s*[,;:!?](?!\d)|"
