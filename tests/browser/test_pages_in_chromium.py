@@ -164,12 +164,13 @@ def test_manager_sees_the_dashboard_chart(live_server, open_page, city):
 
 def test_language_switch_shows_chinese(live_server, open_page, city):
     page = open_page(locale="en-US")
-    log_in(page, live_server, "street")
-    assert page.locator("nav.main").inner_text().startswith("Dashboard")
+    log_in(page, live_server, "street")  # lands on their street's page
+    assert page.locator("nav.main").inner_text().startswith("My street")
     page.click("form.language button[value=zh_Hans_CN]")
     page.wait_for_load_state("domcontentloaded")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("nav.main").inner_text().startswith("本街镇")
     assert "工作台" in page.locator("nav.main").inner_text()
-    assert "收运量与末端处理能力" in page.content()
+    assert "生活垃圾分类覆盖情况" in page.content()  # the street's coverage section
     page.goto(f"{live_server}/households/")  # the choice stays
     assert page.locator("h1").inner_text() == "住户"
