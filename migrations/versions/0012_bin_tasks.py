@@ -51,8 +51,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bin_tasks'))
     )
     with op.batch_alter_table('bin_tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_bin_tasks_closed_at', ['closed_at'], unique=False)
-        batch_op.create_index('ix_bin_tasks_opened_at', ['opened_at'], unique=False)
+        batch_op.create_index('ix_bin_tasks_closed_at_opened_at', ['closed_at', 'opened_at', 'due_at', 'status', 'township_id', 'minutes_to_close'], unique=False)
+        batch_op.create_index('ix_bin_tasks_status_closed_at', ['status', 'closed_at', 'minutes_to_close'], unique=False)
         batch_op.create_index(batch_op.f('ix_bin_tasks_sorting_bin_id'), ['sorting_bin_id'], unique=False)
         batch_op.create_index('ix_bin_tasks_township_status_due', ['township_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('uq_bin_tasks_active_bin_kind', ['sorting_bin_id', 'kind'], unique=True, sqlite_where=sa.text("status IN ('open', 'acknowledged')"), postgresql_where=sa.text("status IN ('open', 'acknowledged')"))
@@ -94,7 +94,7 @@ def downgrade():
         batch_op.drop_index('uq_bin_tasks_active_bin_kind', sqlite_where=sa.text("status IN ('open', 'acknowledged')"), postgresql_where=sa.text("status IN ('open', 'acknowledged')"))
         batch_op.drop_index('ix_bin_tasks_township_status_due')
         batch_op.drop_index(batch_op.f('ix_bin_tasks_sorting_bin_id'))
-        batch_op.drop_index('ix_bin_tasks_opened_at')
-        batch_op.drop_index('ix_bin_tasks_closed_at')
+        batch_op.drop_index('ix_bin_tasks_status_closed_at')
+        batch_op.drop_index('ix_bin_tasks_closed_at_opened_at')
 
     op.drop_table('bin_tasks')

@@ -107,7 +107,8 @@ def test_two_administrators_ending_one_task_at_once(app, city, reporters, tokens
         db.session.remove()
         assert db.session.get(SortingBin, bin_id).status is BinStatus.DAMAGED
         bodies = {"resolve": {"note": f"repaired {round_}"}, "reject": {"reason": "misread"}}
-        ops = [api_call(app, "POST", f"{URL}/{task_id}/{step}", tokens[who], bodies[step])
+        ops = [api_call(app, "POST", f"{URL}/{task_id}/{step}", tokens[who], bodies[step],
+                        {"Accept-Language": "en"})
                for step, who in zip(steps, ("street", "street2"), strict=True)]
         results = race(app, ops, mode)
         assert sorted(status for status, _ in results) == [200, 409], results

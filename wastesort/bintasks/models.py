@@ -56,9 +56,12 @@ class BinTask(db.Model):
               sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL)),
         # a street's list (active ones by due time) and the district and city counts
         Index("ix_bin_tasks_township_status_due", "township_id", "status", "due_at"),
-        # what was open at an instant (reports): tasks opened before it, closed after it
-        Index("ix_bin_tasks_opened_at", "opened_at"),
-        Index("ix_bin_tasks_closed_at", "closed_at"),
+        # what was open at an instant or in a period (the figures): those still open and those
+        # closed since, each a range of this index, which holds every column the figures read
+        # (metrics/bintasks.py, open_between); the resolutions of a period and their median
+        Index("ix_bin_tasks_closed_at_opened_at", "closed_at", "opened_at", "due_at", "status",
+              "township_id", "minutes_to_close"),
+        Index("ix_bin_tasks_status_closed_at", "status", "closed_at", "minutes_to_close"),
         CheckConstraint("due_at > opened_at", name="due_after_opened"),
         CheckConstraint(
             f"({ACTIVE_SQL} AND closed_at IS NULL AND closed_by_id IS NULL "

@@ -33,6 +33,7 @@ from ..households.models import Household
 from ..points.models import PointKind, RecyclingPoint
 from ..timeutil import local_today
 from . import inspections, intake
+from .bintasks import seed_bin_tasks
 from .geography import (
     CITY_HOUSEHOLDS,
     COMMUNITY_STEMS,
@@ -131,6 +132,10 @@ def seed_demo(scale: str = "sample", days: int = 30, reset: bool = False,
     inspected = inspections.seed_inspections(today, inspection_days) if inspection_days else 0
     db.session.commit()
     seconds["inspections"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    seed_bin_tasks(today)  # the last 90 days' bin problems and tasks (demo/bintasks.py)
+    db.session.commit()
+    seconds["bin_tasks"] = time.perf_counter() - mark
     mark = time.perf_counter()
     tickets = intake.seed_intake(today)
     db.session.commit()
