@@ -131,6 +131,9 @@ def test_a_retry_after_the_window_is_still_answered(api, city, app):
     ({"township_id": 999_999}, "township_id"),
     ({"vehicle_plate": "A" * 17}, "vehicle_plate"),
     ({"colour": "red"}, "colour"),
+    ({"stream": [["residual"]]}, "stream"),  # found by schemathesis: a list is no stream
+    ({"arrived_at": "0001-01-01T00:10:00+08:00"}, "arrived_at"),  # no overflow, a message
+    ({"arrived_at": "9999-12-31T23:59:00-08:00"}, "arrived_at"),
 ])
 def test_bad_tickets_get_messages_by_field(api, city, changes, field):
     response = api.post(URL, as_="operator", json=ticket(city, **changes))

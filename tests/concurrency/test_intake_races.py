@@ -32,8 +32,10 @@ def _intake(facility_id: int) -> tuple[int, int]:
     return int(kg), int(tickets)
 
 
-def _ticket(number: str, weight_kg: int = 10_000, minutes: int = 30, stream="residual") -> dict:
-    arrived = (local_now() - dt.timedelta(minutes=minutes)).replace(microsecond=0)
+def _ticket(number: str, weight_kg: int = 10_000, minutes: int = 30, stream="residual",
+            now: dt.datetime | None = None) -> dict:
+    """A ticket weighed ``minutes`` before ``now``: a resent one must repeat its arrival."""
+    arrived = ((now or local_now()) - dt.timedelta(minutes=minutes)).replace(microsecond=0)
     return {"ticket_number": number, "arrived_at": arrived.isoformat(), "stream": stream,
             "net_weight_kg": weight_kg}
 
@@ -68,6 +70,7 @@ def test_overlapping_batches_of_one_facility(app, city, tokens, runner, mode):
     db.session.commit()
     operator_tokens = [tokens["operator"], issue_token(second, "race")[1]]
     weights = {f"B-{n:03d}": 1_000 + n for n in range(60)}
+    now = local_now()  # each round resends the same tickets
     streams = ["residual", "kitchen", "recyclable", "hazardous"]
     for round_ in range(ROUNDS):
         numbers = list(weights)
@@ -76,7 +79,7 @@ def test_overlapping_batches_of_one_facility(app, city, tokens, runner, mode):
             chosen = numbers[k * 8:k * 8 + 20]  # overlapping windows of the export
             random.Random(round_ * 10 + k).shuffle(chosen)
             records = [_ticket(n, weights[n], minutes=int(n[2:]) + 1,
-                               stream=streams[int(n[2:]) % 4]) for n in chosen]
+                               stream=streams[int(n[2:]) % 4], now=now) for n in chosen]
             ops.append(api_call(app, "POST", "/api/v1/tickets/batch",
                                 operator_tokens[k % 2], {"records": records}))
         results = race(app, ops, mode)

@@ -156,7 +156,7 @@ def load_ticket(item) -> tuple[dict, dict]:
             else:
                 record[name] = moment
         elif name == "stream":
-            if value not in _STREAMS:
+            if not isinstance(value, str) or value not in _STREAMS:
                 problems[name] = MESSAGES["invalid"]
             else:
                 record[name] = value

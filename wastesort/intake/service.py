@@ -119,7 +119,8 @@ class TicketRules:
                                           "characters).", n=MAX_NUMBER_LENGTH)]
         arrived_at = data.get("arrived_at")
         arrived_on = None
-        if not isinstance(arrived_at, dt.datetime):
+        if not isinstance(arrived_at, dt.datetime) or not EARLIEST_DAY.year <= arrived_at.year \
+                <= 9998:  # (years outside overflow the conversions; none is a real ticket)
             errors["arrived_at"] = [_l("Enter the arrival time (YYYY-MM-DD HH:MM, city time).")]
         else:
             naive = arrived_at.tzinfo is None
@@ -137,7 +138,8 @@ class TicketRules:
                 errors["arrived_at"] = [_l("Tickets may go back at most %(n)s days; ask an "
                                            "administrator for older corrections.",
                                            n=self.backdate_days)]
-        stream = STREAMS.get(data.get("stream"))
+        stream = data.get("stream")
+        stream = STREAMS.get(stream) if isinstance(stream, str) else None
         if stream is None:
             errors["stream"] = [_l("Choose one of: %(values)s.", values=STREAM_LIST)]
         weight = data.get("net_weight_kg")
@@ -207,9 +209,11 @@ def _stored(facility_id, number) -> WeighbridgeTicket | None:
 def _sent_body(rules: TicketRules, data: dict) -> tuple:
     """A ticket's body as sent (typed, not yet checked), comparable with :data:`body_of`."""
     arrived = data.get("arrived_at")
-    return (rules.facility_of(data, {}), (data.get("ticket_number") or "").strip(),
-            as_city_instant(arrived) if isinstance(arrived, dt.datetime) else arrived,
-            STREAMS.get(data.get("stream")), data.get("net_weight_kg"), data.get("township_id"),
+    if isinstance(arrived, dt.datetime) and EARLIEST_DAY.year <= arrived.year <= 9998:
+        arrived = as_city_instant(arrived, rules.zone)
+    return (rules.facility_of(data, {}), (data.get("ticket_number") or "").strip(), arrived,
+            STREAMS.get(str(data.get("stream"))), data.get("net_weight_kg"),
+            data.get("township_id"),
             clean_plate(data.get("vehicle_plate")))
 
 
