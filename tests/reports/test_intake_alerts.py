@@ -17,6 +17,7 @@ from wastesort.reports.delivery import send_due
 from wastesort.reports.models import IntakeAlert
 
 from .conftest import city_time
+from .test_views import log_in
 
 TODAY = dt.date(2026, 11, 29)
 pytestmark = pytest.mark.config(CAPACITY_ALERT_POSTING_INTERVAL_SECONDS=0)
@@ -40,7 +41,7 @@ def raised():
         db.select(IntakeAlert).order_by(IntakeAlert.id))]
 
 
-def test_a_facility_alert_once_per_day_and_level(today, city, smtp, subscribe):
+def test_a_facility_alert_once_per_day_and_level(app, today, city, smtp, subscribe):
     subscribe("duty@example.org", "alert")
     incinerator = f"facility:{city.facilities['incineration'].id}"
     weigh(city, "T0", 40_000)
@@ -63,6 +64,10 @@ def test_a_facility_alert_once_per_day_and_level(today, city, smtp, subscribe):
         "capacity 100 t/day"]
     body = smtp.mailbox.messages[0].get_body(("plain",)).get_content()
     assert "Facility: facility 0" in body and "Capacity that day: 100 t/day" in body
+    # the reports page lists the deliveries, the facility alerts among them
+    page = log_in(app, city.users["manager"]).get("/reports/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "facility 0 over capacity" in page.get_data(as_text=True)
 
 
 def test_a_closed_facility_receiving_anything_is_over(today, city):
