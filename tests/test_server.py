@@ -86,9 +86,13 @@ def _ctrl_c(pid: int, terminal: int) -> tuple[int, str]:
     """Type Ctrl-C on the terminal; returns (wait status, everything the terminal showed)."""
     import select
 
-    time.sleep(1)  # the scheduler's start-up lines are out
-    os.write(terminal, b"\x03")
     shown = b""
+    deadline = time.monotonic() + 120
+    while b"catch-up on start" not in shown and time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 1)  # the scheduler's start-up is done
+        if ready:
+            shown += os.read(terminal, 65536)
+    os.write(terminal, b"\x03")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([terminal], [], [], 1)
