@@ -15,7 +15,6 @@ A photo is written to the store before the transaction and removed again if no r
 
 import datetime as dt
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +28,7 @@ from ..areas.models import Community
 from ..bins.models import BinStatus, SortingBin
 from ..errors_domain import Conflict, Forbidden, NotFound, RuleViolation
 from ..extensions import db
+from ..idempotency import check_key
 from ..inspections.models import Inspection
 from ..inspections.service import visible_inspections
 from ..locking import hold_write_lock, retry_conflicts
@@ -37,7 +37,6 @@ from ..timeutil import utcnow
 from .models import ACTIVE, ACTIVE_SQL, BinProblemKind, BinProblemReport, BinTask
 from .service import MAX_NOTE_LENGTH, _text, due_hours, get_task, may_report
 
-MAX_KEY_LENGTH = 100
 REPORTERS = (Role.ADMIN, Role.STREET_ADMIN, Role.INSPECTOR, Role.POINT_STAFF)
 KEY_REUSED = _l("This idempotency key was used for a different report.")
 
@@ -67,16 +66,6 @@ class _Checked:
 def _body_of(report: BinProblemReport) -> tuple:
     return (report.task.sorting_bin_id, report.task.kind, report.note, report.inspection_id,
             report.photo_sha256)
-
-
-def _check_key(key: str | None) -> str:
-    if key is None or key == "":
-        return uuid.uuid4().hex
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise RuleViolation({"idempotency_key": [
-            _l("An idempotency key is 1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
-    return key
 
 
 def _stored(user_id: int, key: str) -> BinProblemReport | None:
@@ -176,7 +165,7 @@ def report_problem(user: User, data: dict, idempotency_key: str | None = None, *
     ``photo_field``). Opens the bin's task for that kind or joins the one open."""
     if user.role not in REPORTERS:
         raise Forbidden(_l("Your role does not report bin problems."))
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     user_id = user.id
     checked, errors, outside, sent = check_report(user, data, photo_field)
     stored = _stored(user_id, key) if idempotency_key else None

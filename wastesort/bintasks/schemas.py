@@ -7,10 +7,10 @@ from flask import url_for
 
 from ..api.core import PageArgs
 from ..api.fields import Bool, Choice, Id, Text
+from ..idempotency import MAX_KEY_LENGTH
 from ..inspections.schemas import Base64Bytes, CityDateTime
 from ..timeutil import utcnow
 from .models import ACTIVE, BinProblemKind, BinTaskStatus
-from .reporting import MAX_KEY_LENGTH
 from .service import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
 
 

@@ -10,7 +10,6 @@ finds the winner's row.
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -23,6 +22,7 @@ from ..accounts.scope import reads_everything
 from ..enums import WasteCategory
 from ..errors_domain import Conflict, Forbidden, NotFound, RuleViolation
 from ..extensions import db
+from ..idempotency import MAX_KEY_LENGTH, check_key, valid_key
 from ..locking import retry_conflicts
 from ..points.models import RecyclingPoint
 from ..reports.alerts import check_after_posting  # reports (issue 5): capacity alerts
@@ -33,7 +33,6 @@ from .models import Collection
 
 log = logging.getLogger(__name__)
 
-MAX_KEY_LENGTH = 100
 MAX_REASON_LENGTH = 200
 # No posting is older than the service's data: an earlier date is a typing slip, and far-off
 # dates would overflow the date arithmetic of the figures and alerts.
@@ -158,16 +157,6 @@ def _require_poster(user: User) -> None:
         raise Forbidden(_l("Only recycling-point staff and administrators post collections."))
 
 
-def _check_key(key: str | None) -> str:
-    if key is None or key == "":
-        return uuid.uuid4().hex
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise RuleViolation({"idempotency_key": [
-            _l("An idempotency key is 1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
-    return key
-
-
 def _existing(user_id: int, key: str, record: CollectionInput) -> Collection:
     row = db.session.scalar(select(Collection).where(Collection.posted_by_id == user_id,
                                                      Collection.idempotency_key == key))
@@ -185,7 +174,7 @@ def post_collection(user: User, data: dict, idempotency_key: str | None = None
     when the posting would no longer pass the checks (the point deactivated since, or the
     back-dating window passed while a kiosk was offline): it was acknowledged once."""
     _require_poster(user)
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     record, errors = check_collection(user, data)
     if errors:
         if idempotency_key and (stored := _stored_under(user.id, key)) is not None:
@@ -264,9 +253,8 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
     rules = PostingRules(user)
     for index, data in enumerate(records):
         record, problems = rules.check(data, points)
-        key = data.get("idempotency_key")
-        key = key.strip() if isinstance(key, str) else ""
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        key = valid_key(data.get("idempotency_key"))
+        if key is None:
             problems["idempotency_key"] = [_l("Each record needs an idempotency key of 1 to "
                                               "%(n)s characters.", n=MAX_KEY_LENGTH)]
         elif record is not None and seen.setdefault(key, body := body_of(record)) != body:

@@ -13,7 +13,6 @@ whose UPDATE changed the row takes it out of the tally (docs/integrity.md).
 """
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
@@ -29,6 +28,7 @@ from ..areas.models import Community, Township
 from ..bins.models import BinStatus, SortingBin
 from ..errors_domain import Conflict, Forbidden, NotFound, RuleViolation
 from ..extensions import db
+from ..idempotency import MAX_KEY_LENGTH, check_key, valid_key
 from ..locking import retry_conflicts
 from ..points.models import RecyclingPoint
 from ..rules import get_by_id, valid_id
@@ -36,7 +36,6 @@ from ..timeutil import city_zone, utcnow
 from . import tally
 from .models import CONTAMINATED, COUNTS, Inspection
 
-MAX_KEY_LENGTH = 100
 MAX_REASON_LENGTH = 200
 MAX_NOTES_LENGTH = 500
 # Any one count of one visit: far above what an inspector sees in a morning, far below what
@@ -235,16 +234,6 @@ def _outside(indexes: list[int], batch: bool) -> Forbidden:
     return Forbidden(_l("You may inspect the communities of your own town or street only."))
 
 
-def _check_key(key: str | None) -> str:
-    if key is None or key == "":
-        return uuid.uuid4().hex
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise RuleViolation({"idempotency_key": [
-            _l("An idempotency key is 1 to %(n)s printable characters.", n=MAX_KEY_LENGTH)]})
-    return key
-
-
 def _sent_body(data: dict) -> tuple:
     """A posting's body as sent (typed, not yet checked), comparable with :data:`body_of`."""
     notes = data.get("notes")
@@ -267,7 +256,7 @@ def post_inspection(user: User, data: dict, idempotency_key: str | None = None
     even when the posting would no longer pass the checks (the back-dating window passed
     while the phone was offline): it was acknowledged once."""
     _require_poster(user)
-    key = _check_key(idempotency_key)
+    key = check_key(idempotency_key)
     rules = InspectionRules(user)
     record, errors = rules.check(data, Places([data]))
     if errors or rules.outside:
@@ -347,7 +336,7 @@ def post_batch(user: User, records: list[dict]) -> list[BatchOutcome]:
     checked: list[tuple[str, InspectionInput | Inspection]] = []
     seen: dict[str, tuple] = {}
     for index, (data, key) in enumerate(zip(records, sent_keys, strict=True)):
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        if valid_key(key) is None:
             errors[str(index)] = {"idempotency_key": [_l(
                 "Each record needs an idempotency key of 1 to %(n)s characters.",
                 n=MAX_KEY_LENGTH)]}
